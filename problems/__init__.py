@@ -1,0 +1,89 @@
+"""The exercise engine: every exercise of the lecture notes, generated, solved, explained
+and graded. Imports only numpy and the standard library.
+
+Public contract
+---------------
+``KINDS``: dict slug → kind object. ``get(slug)`` returns one, or raises
+:class:`UnknownKind` (a ``LookupError``) naming the valid slugs.
+
+Every kind has:
+
+- ``generate(seed, config=None) -> Variant`` — deterministic for (seed, config) on any
+  machine (``np.random.default_rng(seed)``). ``Variant`` has ``kind``, ``seed``, ``config``,
+  ``params`` and ``answers``, plain JSON-serializable Python. Displayed parameters are
+  rounded *before* the key is computed, and the key keeps full double precision.
+  ``config`` tunes sizes, value ranges, decimals, allowed activations, α, loss …; its
+  ``"fixed"`` mapping pins any parameter (the lecture's exact problem A). A config that
+  cannot give a valid variant raises :class:`ConfigError`.
+- ``solve(params) -> dict`` — the answer key; ``generate(...).answers == solve(params)``.
+- ``prompt(params) -> str`` — the question in plain text with its numbers.
+- ``answer_fields(params) -> list[dict]`` — per answer: ``name``, ``shape`` (``[]``,
+  ``[m]``, ``[m, n]``), ``label``, ``symbol``, ``type`` (``number``, ``boolean``,
+  ``choice`` with ``options``, ``shape``).
+- ``solution(params) -> list[Step]`` — the worked solution with the variant's numbers;
+  a ``Step`` has ``title``, ``text`` and ``latex``.
+- ``grade(params, submission, policy=None) -> Grade`` — ``submission`` maps answer names
+  to numbers, lists, nested lists or strings per entry (``"3/4"``, ``"-1.5e-2"``,
+  ``"[0, 5, 4]"``). ``Grade`` has ``score`` in [0, 1], ``results`` (per answer and per
+  entry), ``format_errors`` (nothing graded, no attempt used), ``misconceptions`` (tags) and
+  ``feedback`` (sentences). ``policy`` is a :class:`problems.grading.Policy` mapping:
+  ``rtol``/``atol`` (default 1e-3 / 5e-4), ``sigfigs``, ``decimals``, ``entry``
+  (numbers / arithmetic / functions), ``partial_credit`` (entries / answers / none),
+  ``weights``. ``describe_policy(policy)`` puts the rule in words.
+
+Kinds: activation, activation_derivative, dense_forward, dense_backward, mlp_forward,
+softmax_cross_entropy, shape_check, param_count, gradient_chain, activation_choice.
+Activations (PyTorch's definitions; at a kink the z ≤ 0 branch): relu, leaky_relu, elu,
+sigmoid, tanh, swish, gelu, gelu_tanh.
+"""
+
+from __future__ import annotations
+
+from .activation import ActivationDerivativeKind, ActivationKind
+from .activations import ACTIVATIONS
+from .base import ConfigError, Grade, Kind, Step, UnknownKind, Variant
+from .chain import GradientChainKind
+from .choice import ActivationChoiceKind
+from .dense import DenseBackwardKind, DenseForwardKind
+from .grading import Policy
+from .mlp import MlpForwardKind
+from .shapes import ParamCountKind, ShapeCheckKind
+from .softmax import SoftmaxCrossEntropyKind
+
+KINDS: dict[str, Kind] = {
+    k.slug: k
+    for k in (
+        ActivationKind(),
+        ActivationDerivativeKind(),
+        DenseForwardKind(),
+        DenseBackwardKind(),
+        MlpForwardKind(),
+        SoftmaxCrossEntropyKind(),
+        ShapeCheckKind(),
+        ParamCountKind(),
+        GradientChainKind(),
+        ActivationChoiceKind(),
+    )
+}
+
+
+def get(slug: str) -> Kind:
+    """The kind named ``slug``; UnknownKind (a LookupError) naming the valid slugs."""
+    try:
+        return KINDS[slug]
+    except (KeyError, TypeError):
+        raise UnknownKind(f"unknown kind {slug!r}; valid kinds: {', '.join(KINDS)}") from None
+
+
+__all__ = [
+    "ACTIVATIONS",
+    "KINDS",
+    "ConfigError",
+    "Grade",
+    "Kind",
+    "Policy",
+    "Step",
+    "UnknownKind",
+    "Variant",
+    "get",
+]

@@ -1,0 +1,517 @@
+"""The shape every kind of exercise shares: config, variant, grade, worked-solution step.
+
+A kind subclasses :class:`Kind` and writes five things: ``defaults`` (its config),
+``make_params`` (a random variant from a seeded generator), ``solve`` (the key from params
+alone), ``answer_fields``/``prompt``/``solution`` (what the student sees) and ``slips``
+(the typical wrong answers, each with a tag and a sentence). Generating, grading and
+recognising misconceptions are done here, the same way for every kind.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import numpy as np
+
+from .activations import ACTIVATIONS, get_activation
+from .grading import (
+    EntryError,
+    Policy,
+    PolicyError,
+    entries_match,
+    parse_answer,
+    parse_bool,
+    parse_choice,
+    parse_shape,
+)
+
+
+class ConfigError(ValueError):
+    """A config (or pinned parameter, or policy) that cannot make a valid variant."""
+
+
+class UnknownKind(LookupError):
+    """No kind has this slug."""
+
+
+@dataclass(frozen=True)
+class Variant:
+    """One student's version of a problem: reproducible from ``seed`` and ``config``."""
+
+    kind: str
+    seed: int
+    config: dict
+    params: dict
+    answers: dict
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Step:
+    """One step of a worked solution: a title, a sentence, and the mathematics in LaTeX."""
+
+    title: str
+    text: str
+    latex: str = ""
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class Grade:
+    """The result of grading one submission.
+
+    ``score`` is in [0, 1]. ``results`` maps each answer to ``{"correct", "score",
+    "entries"}`` (entries: booleans in the answer's shape). ``format_errors`` maps answer
+    names to messages: if it is not empty nothing was graded, ``score`` is 0 and the
+    submission must not count as an attempt (``counts_as_attempt`` is False).
+    ``misconceptions`` are tags; ``feedback`` sentences a student understands.
+    """
+
+    score: float
+    results: dict[str, dict]
+    format_errors: dict[str, str]
+    misconceptions: list[str]
+    feedback: list[str]
+    parsed: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def counts_as_attempt(self) -> bool:
+        return not self.format_errors
+
+    @property
+    def correct(self) -> bool:
+        return not self.format_errors and self.score >= 1.0
+
+    def to_dict(self) -> dict:
+        return {
+            "score": self.score,
+            "results": self.results,
+            "format_errors": self.format_errors,
+            "misconceptions": self.misconceptions,
+            "feedback": self.feedback,
+            "parsed": self.parsed,
+        }
+
+
+@dataclass(frozen=True)
+class Slip:
+    """A typical wrong answer: if the student's ``answer`` equals ``value``, tag it."""
+
+    answer: str
+    tag: str
+    value: Any
+    sentence: str
+
+
+# ---------------------------------------------------------------- helpers for kinds
+
+
+def plain(value: Any) -> Any:
+    """numpy scalars and arrays as plain Python (lists, floats, ints, bools)."""
+    if isinstance(value, np.ndarray):
+        return numeric_plain(value) if value.dtype.kind == "f" else value.tolist()
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, dict):
+        return {k: plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [plain(v) for v in value]
+    return value
+
+
+def fmt(v: float) -> str:
+    """A number as shown to people: integers plainly, else 4 decimals trimmed."""
+    v = float(v)
+    if v == 0:
+        return "0"
+    if v == int(v) and abs(v) < 1e12:
+        return str(int(v))
+    if abs(v) < 1e-3:
+        return f"{v:.3e}"
+    s = f"{v:.4f}".rstrip("0").rstrip(".")
+    return "0" if s in ("-0", "") else s
+
+
+def latex_num(v: float) -> str:
+    s = fmt(v)
+    if "e" in s:
+        mant, exp = s.split("e")
+        return rf"{mant} \times 10^{{{int(exp)}}}"
+    return s
+
+
+def latex_vec(v) -> str:
+    """A vector as a LaTeX column."""
+    return r"\begin{bmatrix} " + r" \\ ".join(latex_num(x) for x in np.ravel(v)) + r" \end{bmatrix}"
+
+
+def latex_row(v) -> str:
+    return r"\begin{bmatrix} " + " & ".join(latex_num(x) for x in np.ravel(v)) + r" \end{bmatrix}"
+
+
+def latex_mat(m) -> str:
+    rows = np.atleast_2d(np.asarray(m, dtype=float))
+    body = r" \\ ".join(" & ".join(latex_num(x) for x in row) for row in rows)
+    return r"\begin{bmatrix} " + body + r" \end{bmatrix}"
+
+
+def paren(v: float) -> str:
+    """A number in parentheses when negative, as the lecture writes (−1)(2)."""
+    s = latex_num(v)
+    return f"({s})"
+
+
+def text_vec(v) -> str:
+    return "[" + ", ".join(fmt(x) for x in np.ravel(v)) + "]"
+
+
+def text_mat(m) -> str:
+    return "[" + ", ".join(text_vec(r) for r in np.atleast_2d(m)) + "]"
+
+
+def answer_field(
+    name: str,
+    shape: list[int],
+    label: str,
+    symbol: str | None = None,
+    type: str = "number",
+    options: list[str] | None = None,
+    transposable: bool = False,
+) -> dict:
+    """One answer the student gives: its name, shape, label, type (number, boolean,
+    choice with options, shape). ``transposable`` matrices accept the transposed shape
+    as a (wrong) answer so that the slip can be named instead of a format error."""
+    f = {"name": name, "shape": list(shape), "label": label, "symbol": symbol or name, "type": type}
+    if options is not None:
+        f["options"] = list(options)
+    if transposable:
+        f["transposable"] = True
+    return f
+
+
+def act_label(activation: str, alpha: float | None) -> str:
+    a = get_activation(activation)
+    if a.has_alpha:
+        return f"{a.name} (α = {fmt(a.alpha(alpha))})"
+    return a.name
+
+
+# ---------------------------------------------------------------- config helpers
+
+
+def check_range(name: str, value: Any) -> tuple[float, float]:
+    if (
+        not isinstance(value, list | tuple)
+        or len(value) != 2
+        or not all(isinstance(v, int | float) and not isinstance(v, bool) for v in value)
+        or not all(math.isfinite(v) for v in value)
+        or value[0] > value[1]
+        or max(abs(value[0]), abs(value[1])) > 1e6
+    ):
+        raise ConfigError(f"{name} must be [low, high] with low ≤ high, got {value!r}")
+    return float(value[0]), float(value[1])
+
+
+def check_size(name: str, value: Any, lo: int = 1, hi: int = 10) -> tuple[int, int]:
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = [value, value]
+    if (
+        not isinstance(value, list | tuple)
+        or len(value) != 2
+        or not all(isinstance(v, int) and not isinstance(v, bool) for v in value)
+        or value[0] > value[1]
+    ):
+        raise ConfigError(f"{name} must be a whole number or [low, high], got {value!r}")
+    if value[0] < lo or value[1] > hi:
+        raise ConfigError(f"{name} must lie between {lo} and {hi}, got {list(value)!r}")
+    return int(value[0]), int(value[1])
+
+
+def check_activations(name: str, value: Any, allowed: tuple[str, ...] | None = None) -> list[str]:
+    allowed = allowed or tuple(ACTIVATIONS)
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list | tuple) or not value:
+        raise ConfigError(f"{name} must be a non-empty list of activations")
+    for a in value:
+        if a not in allowed:
+            raise ConfigError(f"unknown activation {a!r} in {name}; valid: {', '.join(allowed)}")
+    return list(value)
+
+
+def check_alpha(value: Any) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value <= 10:
+        raise ConfigError(f"alpha must be a number in (0, 10], got {value!r}")
+    return float(value)
+
+
+def check_decimals(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 4:
+        raise ConfigError(f"decimals must be a whole number from 0 to 4, got {value!r}")
+    return value
+
+
+def draw(rng: np.random.Generator, shape, lo: float, hi: float, decimals: int) -> np.ndarray:
+    """Values as the student sees them: whole numbers in [lo, hi], or uniform values
+    rounded to ``decimals`` places. The key is computed from these rounded values."""
+    if decimals == 0:
+        ilo, ihi = math.ceil(lo), math.floor(hi)
+        if ilo > ihi:
+            raise ConfigError(f"no whole number lies in [{lo}, {hi}]")
+        return rng.integers(ilo, ihi + 1, size=shape).astype(float)
+    return np.round(rng.uniform(lo, hi, size=shape), decimals)
+
+
+def as_numbers(value: Any, name: str, ndim: int) -> np.ndarray:
+    """A pinned or stored parameter as a float array of ``ndim`` dimensions; ConfigError."""
+    try:
+        arr = np.asarray(value, dtype=float)
+    except (TypeError, ValueError):
+        raise ConfigError(f"{name} must be numbers, got {value!r}") from None
+    if arr.ndim != ndim or arr.size == 0 or not np.all(np.isfinite(arr)):
+        what = {0: "a number", 1: "a non-empty list of numbers", 2: "a matrix (list of rows)"}
+        raise ConfigError(f"{name} must be {what[ndim]}, got {value!r}")
+    return arr
+
+
+def numeric_plain(arr: np.ndarray) -> Any:
+    """Whole-number floats stored as ints (2 not 2.0) so the student reads what we show."""
+    lst = np.asarray(arr, dtype=float).tolist()
+
+    def conv(v):
+        if isinstance(v, list):
+            return [conv(x) for x in v]
+        return int(v) if float(v).is_integer() and abs(v) < 2**53 else v
+
+    return conv(lst)
+
+
+# ---------------------------------------------------------------- the Kind base class
+
+
+class Kind:
+    """Base of every exercise kind. See the module docstring for what a kind writes."""
+
+    slug: str = ""
+    title: str = ""
+    defaults: dict = {}
+    param_names: tuple[str, ...] = ()
+    default_policy: dict = {}
+
+    # ---- to be written by each kind
+
+    def make_params(self, rng: np.random.Generator, cfg: dict) -> dict:
+        raise NotImplementedError
+
+    def validate_config(self, cfg: dict) -> None:
+        """Raise ConfigError for a config this kind cannot use."""
+
+    def check_params(self, params: dict) -> dict:
+        """Params normalised (numbers as float arrays where useful); ConfigError if invalid."""
+        return params
+
+    def solve(self, params: dict) -> dict:
+        raise NotImplementedError
+
+    def prompt(self, params: dict) -> str:
+        raise NotImplementedError
+
+    def answer_fields(self, params: dict) -> list[dict]:
+        raise NotImplementedError
+
+    def solution(self, params: dict) -> list[Step]:
+        raise NotImplementedError
+
+    def slips(self, params: dict, key: dict) -> list[Slip]:
+        return []
+
+    # ---- shared machinery
+
+    def configure(self, config: dict | None) -> dict:
+        """Defaults merged with ``config``; ConfigError for unknown keys or bad values."""
+        if config is None:
+            config = {}
+        if not isinstance(config, dict):
+            raise ConfigError("config must be a mapping")
+        unknown = sorted(set(config) - set(self.defaults) - {"fixed"})
+        if unknown:
+            raise ConfigError(
+                f"unknown config key(s) for {self.slug}: {', '.join(unknown)}; "
+                f"valid: {', '.join(sorted([*self.defaults, 'fixed']))}"
+            )
+        cfg = copy.deepcopy(self.defaults)
+        cfg.update(copy.deepcopy(config))
+        fixed = cfg.setdefault("fixed", {})
+        if not isinstance(fixed, dict):
+            raise ConfigError("fixed must map parameter names to values")
+        bad = sorted(set(fixed) - set(self.param_names))
+        if bad:
+            raise ConfigError(
+                f"cannot pin {', '.join(bad)} for {self.slug}; "
+                f"parameters: {', '.join(self.param_names)}"
+            )
+        self.validate_config(cfg)
+        return cfg
+
+    def generate(self, seed: int, config: dict | None = None) -> Variant:
+        """A variant from ``seed`` and ``config``: the same pair gives the same variant."""
+        if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 2**63:
+            raise ConfigError(f"seed must be a whole number ≥ 0, got {seed!r}")
+        cfg = self.configure(config)
+        rng = np.random.default_rng(seed)
+        params = self.make_params(rng, cfg)
+        params.update(copy.deepcopy(cfg["fixed"]))
+        self.check_params(params)
+        params = plain(params)
+        return Variant(self.slug, seed, copy.deepcopy(config or {}), params, self.solve(params))
+
+    def policy(self, policy: dict | None = None) -> Policy:
+        """The grading policy in force: this kind's defaults, then ``policy``."""
+        try:
+            return Policy.from_dict({}, self.default_policy, policy)
+        except PolicyError as exc:
+            raise ConfigError(str(exc)) from None
+
+    def describe_policy(self, policy: dict | None = None) -> str:
+        return self.policy(policy).describe()
+
+    def grade(self, params: dict, submission: Any, policy: dict | None = None) -> Grade:
+        """Grade ``submission`` (answer name → value) against the key of ``params``.
+
+        Never raises for bad submissions: unreadable entries, wrong shapes, NaN, missing
+        or unknown answers become ``format_errors`` (then nothing is graded).
+        """
+        pol = self.policy(policy)
+        key = self.solve(params)
+        fields = self.answer_fields(params)
+        if not isinstance(submission, dict):
+            return Grade(
+                0.0, {}, {"answers": "expected a mapping of answer names to values"}, [], []
+            )
+        names = {f["name"] for f in fields}
+        format_errors: dict[str, str] = {}
+        for extra in sorted(set(map(str, submission)) - names):
+            format_errors[extra] = f"unknown answer; expected {', '.join(sorted(names))}"
+        parsed: dict[str, Any] = {}
+        for f in fields:
+            name = f["name"]
+            raw = submission.get(name)
+            blank = raw is None or (isinstance(raw, str) and not raw.strip())
+            if blank or (raw == [] and f["type"] != "shape"):
+                format_errors[name] = "no answer given"
+                continue
+            try:
+                parsed[name] = _parse_field(f, raw, pol)
+            except EntryError as exc:
+                format_errors[name] = str(exc)
+        if format_errors:
+            return Grade(
+                0.0,
+                {},
+                format_errors,
+                [],
+                ["Nothing was graded: " + _join_errors(format_errors)],
+                {},
+            )
+
+        results: dict[str, dict] = {}
+        total = weight_sum = 0.0
+        for f in fields:
+            name = f["name"]
+            ok = _compare(f, parsed[name], key[name], pol)
+            frac = float(ok.mean()) if ok.size else 0.0
+            correct = bool(ok.all())
+            score = frac if pol.partial_credit == "entries" else float(correct)
+            w = float(pol.weights.get(name, 1.0))
+            total += w * score
+            weight_sum += w
+            results[name] = {"correct": correct, "score": score, "entries": ok.tolist()}
+        score = total / weight_sum if weight_sum else 0.0
+        if pol.partial_credit == "none":
+            score = float(all(r["correct"] for r in results.values()))
+
+        misconceptions: list[str] = []
+        feedback: list[str] = []
+        wrong = {n for n, r in results.items() if not r["correct"]}
+        if wrong:
+            for slip in self.slips(params, key):
+                if (
+                    slip.answer in wrong
+                    and slip.tag not in misconceptions
+                    and _same(parsed[slip.answer], slip.value, pol)
+                ):
+                    misconceptions.append(slip.tag)
+                    feedback.append(slip.sentence)
+            for f in fields:
+                if f["name"] in wrong:
+                    feedback.append(_wrong_sentence(f, results[f["name"]]))
+        else:
+            feedback.append("All correct.")
+        return Grade(
+            round(score, 12),
+            results,
+            {},
+            misconceptions,
+            feedback,
+            {n: plain(v) for n, v in parsed.items()},
+        )
+
+
+def _parse_field(f: dict, raw: Any, pol: Policy) -> Any:
+    t = f["type"]
+    if t == "boolean":
+        return parse_bool(raw)
+    if t == "choice":
+        return parse_choice(raw, f["options"])
+    if t == "shape":
+        return parse_shape(raw)
+    shape = f["shape"]
+    try:
+        return parse_answer(raw, shape, pol.entry, f["symbol"])
+    except EntryError:
+        if f.get("transposable") and len(shape) == 2 and shape[0] != shape[1]:
+            try:
+                return parse_answer(raw, shape[::-1], pol.entry, f["symbol"])
+            except EntryError:
+                pass
+        raise
+
+
+def _compare(f: dict, value: Any, key: Any, pol: Policy) -> np.ndarray:
+    if f["type"] in ("boolean", "choice", "shape"):
+        return np.array([value == key])
+    value = np.asarray(value, dtype=float)
+    key = np.asarray(key, dtype=float)
+    if value.shape != key.shape:  # a transposed matrix: every entry wrong
+        return np.zeros(key.shape, dtype=bool)
+    return np.asarray(entries_match(value, key, pol))
+
+
+def _same(value: Any, candidate: Any, pol: Policy) -> bool:
+    if isinstance(candidate, bool | str) or (isinstance(candidate, list) and not candidate):
+        return value == candidate
+    if isinstance(value, bool | str):
+        return False
+    v = np.asarray(value, dtype=float)
+    c = np.asarray(candidate, dtype=float)
+    return v.shape == c.shape and bool(np.all(entries_match(v, c, pol)))
+
+
+def _wrong_sentence(f: dict, result: dict) -> str:
+    entries = np.asarray(result["entries"])
+    if f["type"] != "number" or entries.size == 1:
+        return f"{f['symbol']} is not correct."
+    return f"{f['symbol']}: {int(entries.sum())} of {entries.size} entries are correct."
+
+
+def _join_errors(errors: dict[str, str]) -> str:
+    return "; ".join(f"{n}: {m}" for n, m in errors.items()) + "."

@@ -1,0 +1,495 @@
+"""Kinds ``dense_forward`` (z = Wx + b, y = f(z)) and ``dense_backward`` (gradients of a
+mean loss through one dense layer), worked in the lecture's five steps."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .activation import activation_slips, entrywise_step, rule_step
+from .activations import ACTIVATIONS, get_activation
+from .base import (
+    ConfigError,
+    Kind,
+    Slip,
+    Step,
+    act_label,
+    answer_field,
+    as_numbers,
+    check_activations,
+    check_alpha,
+    check_decimals,
+    check_range,
+    check_size,
+    draw,
+    latex_mat,
+    latex_row,
+    latex_vec,
+    paren,
+    text_mat,
+    text_vec,
+)
+
+LOSSES = ("mse", "bce")
+
+
+def dense_arrays(params: dict) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """W (m×n), x (n), b (m) as float arrays; ConfigError if the shapes do not fit."""
+    W = as_numbers(params["W"], "W", 2)
+    x = as_numbers(params["x"], "x", 1)
+    b = as_numbers(params["b"], "b", 1)
+    m, n = W.shape
+    if x.shape[0] != n:
+        raise ConfigError(
+            f"W is {m}×{n} (outputs × inputs), so x needs {n} entries, not {x.shape[0]}"
+        )
+    if b.shape[0] != m:
+        raise ConfigError(
+            f"W is {m}×{n}, so b needs {m} entries (one per output), not {b.shape[0]}"
+        )
+    return W, x, b
+
+
+def check_activation_param(params: dict, key: str = "activation", alpha_key: str = "alpha"):
+    if params.get(key) not in ACTIVATIONS:
+        raise ConfigError(
+            f"unknown activation {params.get(key)!r}; valid: {', '.join(ACTIVATIONS)}"
+        )
+    check_alpha(params.get(alpha_key))
+
+
+def multiply_step(W: np.ndarray, x: np.ndarray, Wname: str = "W", xname: str = "x") -> Step:
+    """Step 3 of the lecture: Wx row by row, each entry a sum of products."""
+    rows = [" + ".join(f"{paren(w)}{paren(v)}" for w, v in zip(row, x, strict=True)) for row in W]
+    Wx = W @ x
+    latex = (
+        rf"{Wname}{xname} = {latex_mat(W)} {latex_vec(x)} = "
+        r"\begin{bmatrix} " + r" \\ ".join(rows) + r" \end{bmatrix} = " + latex_vec(Wx)
+    )
+    return Step(
+        f"Multiply {Wname}{xname}",
+        f"Each entry of {Wname}{xname} is one row of {Wname} times {xname}, summed: "
+        f"{Wname}{xname} = {text_vec(Wx)}.",
+        latex,
+    )
+
+
+def shape_step(W: np.ndarray, Wname: str = "W", xname: str = "x", bname: str = "b") -> Step:
+    m, n = W.shape
+    return Step(
+        "Check the shapes",
+        f"{Wname} is {m}×{n} (outputs × inputs) and {xname} is {n}×1: the inner dimensions "
+        f"({n} and {n}) match, so {Wname}{xname} is {m}×1, and {bname} has {m} entries.",
+        rf"({m} \times {n}) \cdot ({n} \times 1) \to ({m} \times 1)",
+    )
+
+
+def bias_step(Wx: np.ndarray, b: np.ndarray, zname: str = "z", Wx_name: str = "Wx") -> Step:
+    z = Wx + b
+    return Step(
+        "Add the bias b",
+        f"{zname} = {Wx_name} + b = {text_vec(Wx)} + {text_vec(b)} = {text_vec(z)}.",
+        rf"{zname} = {Wx_name} + b = {latex_vec(Wx)} + {latex_vec(b)} = {latex_vec(z)}",
+    )
+
+
+class DenseForwardKind(Kind):
+    slug = "dense_forward"
+    title = "Dense layer forward pass y = f(Wx + b)"
+    param_names = ("W", "x", "b", "activation", "alpha")
+    defaults = {
+        "m": [2, 3],
+        "n": [2, 3],
+        "range": [-3, 3],
+        "decimals": 0,
+        "activations": ["relu"],
+        "alpha": None,
+        "mixed_signs": True,
+    }
+
+    def validate_config(self, cfg):
+        check_size("m", cfg["m"], 1, 8)
+        check_size("n", cfg["n"], 1, 8)
+        check_range("range", cfg["range"])
+        check_decimals(cfg["decimals"])
+        check_activations("activations", cfg["activations"])
+        check_alpha(cfg["alpha"])
+        if not isinstance(cfg["mixed_signs"], bool):
+            raise ConfigError("mixed_signs must be true or false")
+
+    def make_params(self, rng, cfg):
+        activation = cfg["activations"][int(rng.integers(len(cfg["activations"])))]
+        act = get_activation(activation)
+        m = int(rng.integers(cfg_lo(cfg["m"]), cfg_hi(cfg["m"]) + 1))
+        n = int(rng.integers(cfg_lo(cfg["n"]), cfg_hi(cfg["n"]) + 1))
+        lo, hi = check_range("range", cfg["range"])
+        # Like the lecture's example (z = [-1, 5, 4]) a variant shows both branches of a
+        # piecewise f when it can: up to 20 draws until z has a negative and a positive entry.
+        for _ in range(20):
+            W = draw(rng, (m, n), lo, hi, cfg["decimals"])
+            x = draw(rng, n, lo, hi, cfg["decimals"])
+            b = draw(rng, m, lo, hi, cfg["decimals"])
+            z = W @ x + b
+            if not cfg["mixed_signs"] or m < 2 or ((z < 0).any() and (z > 0).any()):
+                break
+        alpha = act.alpha(cfg["alpha"]) if act.has_alpha else None
+        return {"W": W, "x": x, "b": b, "activation": activation, "alpha": alpha}
+
+    def check_params(self, params):
+        dense_arrays(params)
+        check_activation_param(params)
+        return params
+
+    def solve(self, params):
+        W, x, b = dense_arrays(params)
+        z = W @ x + b
+        y = get_activation(params["activation"])(z, params["alpha"])
+        return {"z": z.tolist(), "y": y.tolist()}
+
+    def prompt(self, params):
+        W, x, b = dense_arrays(params)
+        m, n = W.shape
+        return (
+            f"A dense layer has {n} input{'s' * (n != 1)} and {m} output{'s' * (m != 1)}: "
+            f"x = {text_vec(x)}, W = {text_mat(W)}, b = {text_vec(b)}, and f is "
+            f"{act_label(params['activation'], params['alpha'])}. "
+            "Compute z = Wx + b and y = f(z)."
+        )
+
+    def answer_fields(self, params):
+        m = len(params["b"])
+        return [
+            answer_field("z", [m], "z = Wx + b", "z"),
+            answer_field("y", [m], "y = f(Wx + b)", "y"),
+        ]
+
+    def solution(self, params):
+        W, x, b = dense_arrays(params)
+        key = self.solve(params)
+        z, y = np.array(key["z"]), np.array(key["y"])
+        return [
+            rule_step(params["activation"], params["alpha"]),
+            shape_step(W),
+            multiply_step(W, x),
+            bias_step(W @ x, b),
+            entrywise_step(params["activation"], params["alpha"], z, "z", derivative=False),
+            Step("Final output", f"y = {text_vec(y)}", rf"y = f(Wx + b) = {latex_vec(y)}"),
+        ]
+
+    def slips(self, params, key):
+        W, x, b = dense_arrays(params)
+        act = get_activation(params["activation"])
+        f = lambda v: act(v, params["alpha"]).tolist()  # noqa: E731
+        Wx = W @ x
+        z = Wx + b
+        out = [
+            Slip(
+                "y",
+                "no_activation",
+                z.tolist(),
+                f"You added the bias but did not apply {act.name}: y = f(z), not z.",
+            ),
+            Slip(
+                "y",
+                "no_bias",
+                f(Wx),
+                f"You applied {act.name} to Wx but forgot to add the bias b first.",
+            ),
+            Slip(
+                "y",
+                "no_bias_no_activation",
+                Wx.tolist(),
+                f"You gave Wx: add the bias b, then apply {act.name}.",
+            ),
+            Slip("z", "no_bias", Wx.tolist(), "z = Wx + b: you forgot to add the bias b."),
+        ]
+        if W.shape[0] == W.shape[1]:
+            WTx = W.T @ x + b
+            out += [
+                Slip(
+                    "y",
+                    "transposed_weights",
+                    f(WTx),
+                    "You used Wᵀ (columns of W instead of rows): each output is a row of W times x.",
+                ),
+                Slip(
+                    "z",
+                    "transposed_weights",
+                    WTx.tolist(),
+                    "You used Wᵀ (columns of W instead of rows): each output is a row of W times x.",
+                ),
+            ]
+        out += activation_slips(
+            params,
+            "y",
+            lambda slug, a: ACTIVATIONS[slug](z, a).tolist(),
+            f"apply {act.name} to z",
+        )
+        return out
+
+
+def cfg_lo(v) -> int:
+    return v if isinstance(v, int) else v[0]
+
+
+def cfg_hi(v) -> int:
+    return v if isinstance(v, int) else v[1]
+
+
+class DenseBackwardKind(Kind):
+    slug = "dense_backward"
+    title = "Dense layer backward pass: gradients of the loss"
+    param_names = ("W", "x", "b", "activation", "alpha", "t", "loss")
+    defaults = {
+        "m": [2, 3],
+        "n": [2, 3],
+        "range": [-2, 2],
+        "decimals": 0,
+        "activations": ["sigmoid", "tanh", "relu"],
+        "alpha": None,
+        "losses": ["mse"],
+        "target_range": [0, 1],
+        "target_decimals": 0,
+        "allow_kink": False,
+    }
+
+    def validate_config(self, cfg):
+        check_size("m", cfg["m"], 1, 6)
+        check_size("n", cfg["n"], 1, 6)
+        check_range("range", cfg["range"])
+        check_decimals(cfg["decimals"])
+        check_activations("activations", cfg["activations"])
+        check_alpha(cfg["alpha"])
+        losses = cfg["losses"]
+        if not isinstance(losses, list) or not losses or any(x not in LOSSES for x in losses):
+            raise ConfigError(f"losses must be a non-empty list of {', '.join(LOSSES)}")
+        if "bce" in losses and "sigmoid" not in cfg["activations"]:
+            raise ConfigError("bce (binary cross-entropy) needs sigmoid among the activations")
+        tlo, thi = check_range("target_range", cfg["target_range"])
+        check_decimals(cfg["target_decimals"])
+        if "bce" in losses and (tlo < 0 or thi > 1):
+            raise ConfigError("bce targets must lie in [0, 1]")
+
+    def make_params(self, rng, cfg):
+        loss = cfg["losses"][int(rng.integers(len(cfg["losses"])))]
+        choices = ["sigmoid"] if loss == "bce" else cfg["activations"]
+        activation = choices[int(rng.integers(len(choices)))]
+        act = get_activation(activation)
+        m = int(rng.integers(cfg_lo(cfg["m"]), cfg_hi(cfg["m"]) + 1))
+        n = int(rng.integers(cfg_lo(cfg["n"]), cfg_hi(cfg["n"]) + 1))
+        lo, hi = check_range("range", cfg["range"])
+        for _ in range(50):
+            W = draw(rng, (m, n), lo, hi, cfg["decimals"])
+            x = draw(rng, n, lo, hi, cfg["decimals"])
+            b = draw(rng, m, lo, hi, cfg["decimals"])
+            if cfg["allow_kink"] or not act.kink or not np.any(W @ x + b == 0):
+                break
+        else:
+            raise ConfigError("could not draw a variant with z away from the kink at 0")
+        tlo, thi = check_range("target_range", cfg["target_range"])
+        t = draw(rng, m, tlo, thi, cfg["target_decimals"])
+        alpha = act.alpha(cfg["alpha"]) if act.has_alpha else None
+        return {
+            "W": W,
+            "x": x,
+            "b": b,
+            "activation": activation,
+            "alpha": alpha,
+            "t": t,
+            "loss": loss,
+        }
+
+    def check_params(self, params):
+        W, x, b = dense_arrays(params)
+        check_activation_param(params)
+        t = as_numbers(params["t"], "t", 1)
+        if t.shape[0] != W.shape[0]:
+            raise ConfigError(f"t needs {W.shape[0]} entries (one per output), not {t.shape[0]}")
+        if params.get("loss") not in LOSSES:
+            raise ConfigError(f"loss must be one of {', '.join(LOSSES)}")
+        if params["loss"] == "bce":
+            if params["activation"] != "sigmoid":
+                raise ConfigError("bce (binary cross-entropy) is only used with sigmoid")
+            if np.any((t < 0) | (t > 1)):
+                raise ConfigError("bce targets must lie in [0, 1]")
+        return params
+
+    def _forward(self, params):
+        W, x, b = dense_arrays(params)
+        act = get_activation(params["activation"])
+        t = np.asarray(params["t"], dtype=float)
+        z = W @ x + b
+        y = act(z, params["alpha"])
+        return W, x, b, t, z, y, act
+
+    def _dL_dy(self, params, y, t):
+        m = y.shape[0]
+        if params["loss"] == "mse":
+            return 2.0 * (y - t) / m
+        return (y - t) / (y * (1.0 - y)) / m
+
+    def solve(self, params):
+        W, x, b, t, z, y, act = self._forward(params)
+        m = y.shape[0]
+        if params["loss"] == "bce":
+            # σ′(z) = y(1 − y) cancels the denominator of dL/dy exactly.
+            dL_dz = (y - t) / m
+        else:
+            dL_dz = 2.0 * (y - t) / m * act.prime(z, params["alpha"])
+        return {
+            "dL_dz": dL_dz.tolist(),
+            "dL_dW": np.outer(dL_dz, x).tolist(),
+            "dL_db": dL_dz.tolist(),
+            "dL_dx": (W.T @ dL_dz).tolist(),
+        }
+
+    def loss_text(self, params) -> tuple[str, str]:
+        if params["loss"] == "mse":
+            return (
+                "the mean squared error L = (1/m) Σ (yᵢ − tᵢ)²",
+                r"L = \frac{1}{m}\sum_i (y_i - t_i)^2, \quad \frac{\partial L}{\partial y_i} = \frac{2}{m}(y_i - t_i)",
+            )
+        return (
+            "the mean binary cross-entropy L = −(1/m) Σ [tᵢ log yᵢ + (1 − tᵢ) log(1 − yᵢ)]",
+            r"L = -\frac{1}{m}\sum_i \left[t_i \log y_i + (1 - t_i)\log(1 - y_i)\right], \quad "
+            r"\frac{\partial L}{\partial z_i} = \frac{1}{m}(y_i - t_i)",
+        )
+
+    def prompt(self, params):
+        W, x, b = dense_arrays(params)
+        words, _ = self.loss_text(params)
+        return (
+            f"A dense layer y = f(Wx + b) has x = {text_vec(x)}, W = {text_mat(W)}, "
+            f"b = {text_vec(b)}, f = {act_label(params['activation'], params['alpha'])}, "
+            f"and target t = {text_vec(params['t'])}. The loss is {words}, with logarithms "
+            "natural. Compute ∂L/∂z, ∂L/∂W, ∂L/∂b and ∂L/∂x."
+        )
+
+    def answer_fields(self, params):
+        m, n = np.asarray(params["W"]).shape
+        return [
+            answer_field("dL_dz", [m], "∂L/∂z", "∂L/∂z"),
+            answer_field("dL_dW", [m, n], "∂L/∂W (same shape as W)", "∂L/∂W", transposable=True),
+            answer_field("dL_db", [m], "∂L/∂b", "∂L/∂b"),
+            answer_field("dL_dx", [n], "∂L/∂x", "∂L/∂x"),
+        ]
+
+    def solution(self, params):
+        W, x, b, t, z, y, act = self._forward(params)
+        key = self.solve(params)
+        dz = np.array(key["dL_dz"])
+        words, loss_latex = self.loss_text(params)
+        steps = [
+            multiply_step(W, x),
+            bias_step(W @ x, b),
+            entrywise_step(params["activation"], params["alpha"], z, "z", derivative=False),
+            Step(
+                "The loss",
+                f"The loss is {words}, with m = {len(y)}, y = {text_vec(y)} and t = {text_vec(t)}.",
+                loss_latex,
+            ),
+        ]
+        if params["loss"] == "mse":
+            dy = self._dL_dy(params, y, t)
+            fp = act.prime(z, params["alpha"])
+            steps += [
+                entrywise_step(params["activation"], params["alpha"], z, "z", derivative=True),
+                Step(
+                    "Chain rule through f",
+                    f"∂L/∂z = ∂L/∂y ⊙ f′(z) = {text_vec(dy)} ⊙ {text_vec(fp)} = {text_vec(dz)}.",
+                    rf"\frac{{\partial L}}{{\partial z}} = \frac{{2}}{{{len(y)}}}(y - t) \odot f'(z) = "
+                    rf"{latex_vec(dy)} \odot {latex_vec(fp)} = {latex_vec(dz)}",
+                ),
+            ]
+        else:
+            steps.append(
+                Step(
+                    "Sigmoid and cross-entropy together",
+                    f"σ′(z) = y(1 − y) cancels, leaving ∂L/∂z = (y − t)/m = {text_vec(dz)}.",
+                    rf"\frac{{\partial L}}{{\partial z}} = \frac{{1}}{{{len(y)}}}(y - t) = "
+                    rf"\frac{{1}}{{{len(y)}}}\left({latex_vec(y)} - {latex_vec(t)}\right) = {latex_vec(dz)}",
+                )
+            )
+        steps += [
+            Step(
+                "Weights and bias",
+                "z = Wx + b, so ∂L/∂W = (∂L/∂z) xᵀ (an outer product, the shape of W) and "
+                "∂L/∂b = ∂L/∂z.",
+                rf"\frac{{\partial L}}{{\partial W}} = {latex_vec(dz)} {latex_row(x)}"
+                rf" = {latex_mat(key['dL_dW'])}, \quad \frac{{\partial L}}{{\partial b}} = {latex_vec(dz)}",
+            ),
+            Step(
+                "Input",
+                f"∂L/∂x = Wᵀ ∂L/∂z = {text_vec(key['dL_dx'])}: the gradient passed to the layer below.",
+                rf"\frac{{\partial L}}{{\partial x}} = W^\top \frac{{\partial L}}{{\partial z}} = "
+                rf"{latex_mat(W.T)} {latex_vec(dz)} = {latex_vec(key['dL_dx'])}",
+            ),
+        ]
+        return steps
+
+    def slips(self, params, key):
+        W, x, b, t, z, y, act = self._forward(params)
+        m = y.shape[0]
+        dz = np.array(key["dL_dz"])
+        dy = self._dL_dy(params, y, t) if params["loss"] == "mse" else (y - t) / m
+        no_fp = dy if params["loss"] == "mse" else (y - t) / (y * (1 - y)) / m
+        out = []
+        for name, grad_of in (
+            ("dL_dz", lambda d: d),
+            ("dL_dW", lambda d: np.outer(d, x)),
+            ("dL_db", lambda d: d),
+            ("dL_dx", lambda d: W.T @ d),
+        ):
+            out.append(
+                Slip(
+                    name,
+                    "missing_activation_derivative",
+                    grad_of(no_fp).tolist(),
+                    f"You left out f′(z): the chain rule multiplies ∂L/∂y by the slope of "
+                    f"{act.name} at z.",
+                )
+            )
+            if m > 1:
+                out.append(
+                    Slip(
+                        name,
+                        "loss_not_averaged",
+                        grad_of(dz * m).tolist(),
+                        f"You summed the loss over the {m} outputs; it is their mean, so divide by {m}.",
+                    )
+                )
+            if params["loss"] == "mse":
+                out.append(
+                    Slip(
+                        name,
+                        "mse_missing_factor_2",
+                        grad_of(dz / 2).tolist(),
+                        "You dropped the 2 of the square's derivative: d(y − t)²/dy = 2(y − t).",
+                    )
+                )
+            out.append(
+                Slip(
+                    name,
+                    "gradient_sign",
+                    grad_of(-dz).tolist(),
+                    "Your signs are flipped: the error is y − t (prediction minus target).",
+                )
+            )
+        out.append(
+            Slip(
+                "dL_dW",
+                "transposed_gradient",
+                np.outer(x, dz).tolist(),
+                "Your ∂L/∂W is transposed: it must have W's shape (outputs × inputs), "
+                "∂L/∂W = (∂L/∂z) xᵀ.",
+            )
+        )
+        if W.shape[0] == W.shape[1]:
+            out.append(
+                Slip(
+                    "dL_dx",
+                    "transposed_gradient",
+                    (W @ dz).tolist(),
+                    "You multiplied by W; the gradient flows back through Wᵀ: ∂L/∂x = Wᵀ ∂L/∂z.",
+                )
+            )
+        return out

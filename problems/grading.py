@@ -1,0 +1,452 @@
+"""Entry parsing, tolerance and partial credit: the one grading mechanism of every kind.
+
+A submission maps answer names to values: a number, a (nested) list, or strings per entry
+(``"3/4"``, ``"-1.5e-2"``, a pasted ``"[0, 5, 4]"``). :func:`parse_answer` turns one answer
+into a float array of the declared shape or a clear message (a *format error*: not graded,
+no attempt used). :func:`entries_match` applies the tolerance. Expressions are evaluated by
+a small whitelist walker over Python's ``ast``, never by ``eval``, with bounded length,
+nesting and magnitude.
+"""
+
+from __future__ import annotations
+
+import ast
+import math
+import re
+from dataclasses import dataclass, field, fields
+from typing import Any
+
+import numpy as np
+
+MAX_ENTRY_CHARS = 120
+MAX_ANSWER_CHARS = 5000
+MAX_MAGNITUDE = 1e15
+ENTRY_MODES = ("numbers", "arithmetic", "functions")
+PARTIAL_MODES = ("entries", "answers", "none")
+
+
+class PolicyError(ValueError):
+    """A grading policy that cannot be applied (unknown key, negative tolerance …)."""
+
+
+@dataclass(frozen=True)
+class Policy:
+    """How a problem is graded.
+
+    Exactly one tolerance rule is in force: ``decimals`` N if set, else ``sigfigs`` N if
+    set, else ``rtol``/``atol`` (|s − k| ≤ atol + rtol·|k|). ``entry`` says what a student
+    may type; ``partial_credit`` is ``"entries"`` (fraction of correct entries per answer),
+    ``"answers"`` (each answer all or nothing) or ``"none"`` (the whole problem all or
+    nothing); ``weights`` maps answer names to weights (default 1 each).
+    """
+
+    rtol: float = 1e-3
+    atol: float = 5e-4
+    sigfigs: int | None = None
+    decimals: int | None = None
+    entry: str = "numbers"
+    partial_credit: str = "entries"
+    weights: dict[str, float] = field(default_factory=dict)
+
+    @classmethod
+    def from_dict(cls, *layers: dict | None) -> Policy:
+        """A policy from dicts applied in order (later keys win); PolicyError if invalid."""
+        merged: dict[str, Any] = {}
+        for layer in layers:
+            if layer is None:
+                continue
+            if not isinstance(layer, dict):
+                raise PolicyError("a grading policy must be a mapping")
+            merged.update(layer)
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(merged) - known)
+        if unknown:
+            raise PolicyError(
+                f"unknown policy key(s) {', '.join(unknown)}; valid: {', '.join(sorted(known))}"
+            )
+        pc = merged.get("partial_credit", "entries")
+        if pc is True:
+            merged["partial_credit"] = "entries"
+        elif pc is False:
+            merged["partial_credit"] = "none"
+        try:
+            policy = cls(**merged)
+        except TypeError as exc:
+            raise PolicyError(str(exc)) from None
+        policy._validate()
+        return policy
+
+    def _validate(self) -> None:
+        for name in ("rtol", "atol"):
+            v = getattr(self, name)
+            if isinstance(v, bool) or not isinstance(v, int | float) or not 0 <= v < 1e6:
+                raise PolicyError(f"{name} must be a number ≥ 0, got {v!r}")
+        for name, lo, hi in (("sigfigs", 1, 15), ("decimals", 0, 12)):
+            v = getattr(self, name)
+            if v is not None and (
+                isinstance(v, bool) or not isinstance(v, int) or not lo <= v <= hi
+            ):
+                raise PolicyError(f"{name} must be a whole number from {lo} to {hi}, got {v!r}")
+        if self.entry not in ENTRY_MODES:
+            raise PolicyError(f"entry must be one of {', '.join(ENTRY_MODES)}, got {self.entry!r}")
+        if self.partial_credit not in PARTIAL_MODES:
+            raise PolicyError(
+                f"partial_credit must be one of {', '.join(PARTIAL_MODES)}, "
+                f"got {self.partial_credit!r}"
+            )
+        if not isinstance(self.weights, dict) or any(
+            isinstance(w, bool) or not isinstance(w, int | float) or w < 0
+            for w in self.weights.values()
+        ):
+            raise PolicyError("weights must map answer names to numbers ≥ 0")
+
+    def to_dict(self) -> dict:
+        """The policy as plain JSON-serializable data."""
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+    def describe(self) -> str:
+        """The rule in words for a student, e.g. 'round to 3 decimals or give 4 significant figures'."""
+        if self.decimals == 0:
+            rule = "Give a whole number (within ±0.51)"
+        elif self.decimals is not None:
+            rule = f"Give your answer to {self.decimals} decimal place{'s' * (self.decimals != 1)}"
+            rule += f" (within ±{_num(0.51 * 10.0**-self.decimals)})"
+        elif self.sigfigs is not None:
+            rule = f"Give {self.sigfigs} significant figure{'s' * (self.sigfigs != 1)}"
+        else:
+            parts = []
+            if self.atol > 0:
+                d = math.ceil(round(-math.log10(2 * self.atol), 9))
+                if d >= 0:
+                    parts.append(f"round to {d} decimal{'s' * (d != 1)}")
+            if self.rtol > 0:
+                s = max(1, math.ceil(round(1 - math.log10(2 * self.rtol), 9)))
+                parts.append(f"give {s} significant figure{'s' * (s != 1)}")
+            if not parts:
+                rule = "Give the exact value"
+            else:
+                rule = " or ".join(parts)
+                rule = rule[0].upper() + rule[1:]
+            rule += f" (an entry counts within {_num(self.rtol * 100)} % or {_num(self.atol)})"
+        accepts = {
+            "numbers": "numbers such as 0.75, -1.5e-2 or 3/4",
+            "arithmetic": "numbers or arithmetic such as (2*3 - 1)/4, 2^3, e, pi",
+            "functions": "numbers, arithmetic and functions such as exp(-1), sqrt(2), tanh(0.5)",
+        }[self.entry]
+        return f"{rule}. You may enter {accepts}."
+
+
+def _num(v: float) -> str:
+    return f"{v:.6g}"
+
+
+# ---------------------------------------------------------------- entry evaluation
+
+
+class EntryError(ValueError):
+    """One entry that cannot be read; the message is for the student."""
+
+
+_NUMBER = r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?"
+_NUMBER_RE = re.compile(rf"^{_NUMBER}$")
+_FRACTION_RE = re.compile(rf"^({_NUMBER})\s*/\s*({_NUMBER})$")
+_CONSTANTS = {"e": math.e, "pi": math.pi, "π": math.pi}
+_FUNCTIONS = {
+    "exp": math.exp,
+    "log": math.log,
+    "ln": math.log,
+    "log10": math.log10,
+    "log2": math.log2,
+    "sqrt": math.sqrt,
+    "tanh": math.tanh,
+    "sinh": math.sinh,
+    "cosh": math.cosh,
+    "sin": math.sin,
+    "cos": math.cos,
+    "tan": math.tan,
+    "abs": abs,
+    "erf": math.erf,
+    "sigmoid": lambda v: 1.0 / (1.0 + math.exp(-v)),
+}
+_BINOPS = {
+    ast.Add: lambda a, b: a + b,
+    ast.Sub: lambda a, b: a - b,
+    ast.Mult: lambda a, b: a * b,
+    ast.Div: lambda a, b: a / b,
+    ast.Pow: lambda a, b: a**b,
+}
+
+
+def _normalise_text(text: str) -> str:
+    return (
+        text.strip()
+        .replace("−", "-")
+        .replace("–", "-")
+        .replace("×", "*")
+        .replace("·", "*")
+        .replace("÷", "/")
+        .replace("^", "**")
+    )
+
+
+def parse_number(raw: Any, mode: str = "numbers") -> float:
+    """One entry as a finite float, or EntryError with a message for the student.
+
+    ``mode`` is ``"numbers"`` (decimals, scientific notation, fractions), ``"arithmetic"``
+    (+ − × ÷ ^, parentheses, e, pi) or ``"functions"`` (adds exp, log, sqrt, tanh …).
+    """
+    if isinstance(raw, bool):
+        raise EntryError("expected a number, got true/false")
+    if isinstance(raw, int | float):
+        value = float(raw)
+    elif isinstance(raw, str):
+        text = raw.strip()
+        if not text:
+            raise EntryError("this entry is empty")
+        if len(text) > MAX_ENTRY_CHARS:
+            raise EntryError(f"this entry is longer than {MAX_ENTRY_CHARS} characters")
+        value = _parse_text(text, mode)
+    else:
+        raise EntryError(f"expected a number, got {type(raw).__name__}")
+    if math.isnan(value) or math.isinf(value):
+        raise EntryError("NaN and infinity are not accepted")
+    if abs(value) > MAX_MAGNITUDE:
+        raise EntryError(f"{_num(value)} is too large (the limit is 1e15)")
+    return value
+
+
+def _parse_text(text: str, mode: str) -> float:
+    norm = _normalise_text(text)
+    if _NUMBER_RE.match(norm):
+        return float(norm)
+    m = _FRACTION_RE.match(norm)
+    if m:
+        den = float(m.group(2))
+        if den == 0:
+            raise EntryError(f"{text!r} divides by zero")
+        return float(m.group(1)) / den
+    if mode == "numbers":
+        raise EntryError(f"could not read {text!r} as a number; write e.g. 0.75, -1.5e-2 or 3/4")
+    try:
+        tree = ast.parse(norm, mode="eval")
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        raise EntryError(f"could not read {text!r} as an expression") from None
+    try:
+        return float(_evaluate(tree.body, mode, depth=0))
+    except EntryError:
+        raise
+    except ZeroDivisionError:
+        raise EntryError(f"{text!r} divides by zero") from None
+    except (OverflowError, ValueError, TypeError, RecursionError):
+        raise EntryError(f"{text!r} has no finite real value") from None
+
+
+def _evaluate(node: ast.AST, mode: str, depth: int) -> float:
+    if depth > 40:
+        raise EntryError("this expression is nested too deeply")
+    if isinstance(node, ast.Constant) and type(node.value) in (int, float):
+        return float(node.value)
+    if isinstance(node, ast.Name) and node.id in _CONSTANTS:
+        return _CONSTANTS[node.id]
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.UAdd | ast.USub):
+        v = _evaluate(node.operand, mode, depth + 1)
+        return -v if isinstance(node.op, ast.USub) else v
+    if isinstance(node, ast.BinOp) and type(node.op) in _BINOPS:
+        a = _evaluate(node.left, mode, depth + 1)
+        b = _evaluate(node.right, mode, depth + 1)
+        if isinstance(node.op, ast.Pow) and abs(b) > 1000:
+            raise EntryError("an exponent larger than 1000 is not accepted")
+        v = _BINOPS[type(node.op)](a, b)
+        if isinstance(v, complex) or abs(v) > 1e300:
+            raise EntryError("this expression has no finite real value")
+        return v
+    if (
+        mode == "functions"
+        and isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Name)
+        and node.func.id in _FUNCTIONS
+        and len(node.args) == 1
+        and not node.keywords
+    ):
+        return _FUNCTIONS[node.func.id](_evaluate(node.args[0], mode, depth + 1))
+    if isinstance(node, ast.Call) and mode != "functions":
+        raise EntryError("functions such as exp() are not accepted here; give a number")
+    allowed = "numbers, + - * / ^, parentheses, e and pi"
+    if mode == "functions":
+        allowed += ", and " + ", ".join(sorted(_FUNCTIONS))
+    raise EntryError(f"only {allowed} are accepted")
+
+
+# ---------------------------------------------------------------- answers of a shape
+
+
+def split_list_text(text: str) -> Any:
+    """A pasted list such as ``"[0, 5, 4]"`` or ``"[[1, 2], [3, 4]]"`` as nested lists of
+    entry strings; EntryError if the brackets do not balance."""
+    if len(text) > MAX_ANSWER_CHARS:
+        raise EntryError(f"this answer is longer than {MAX_ANSWER_CHARS} characters")
+    stack: list[list] = [[]]
+    token = ""
+    depth_paren = 0
+    for ch in text.strip():
+        if ch == "[" and depth_paren == 0:
+            if token.strip():
+                raise EntryError("unexpected '[' after an entry")
+            stack.append([])
+            token = ""
+        elif ch == "]" and depth_paren == 0:
+            if len(stack) == 1:
+                raise EntryError("a ']' has no matching '['")
+            if token.strip():
+                stack[-1].append(token.strip())
+            token = ""
+            done = stack.pop()
+            stack[-1].append(done)
+        elif ch in ",;" and depth_paren == 0:
+            if token.strip():
+                stack[-1].append(token.strip())
+            token = ""
+        else:
+            depth_paren += (ch == "(") - (ch == ")")
+            token += ch
+    if len(stack) != 1:
+        raise EntryError("a '[' has no matching ']'")
+    if token.strip():
+        # "0 5 4" (no commas, no brackets) is a list too; "1, 2 * 3" is two entries.
+        stack[0].extend(token.split() if not stack[0] else [token.strip()])
+    top = stack[0]
+    return top[0] if len(top) == 1 and isinstance(top[0], list) else top
+
+
+def parse_answer(raw: Any, shape: list[int], mode: str, label: str) -> np.ndarray:
+    """One numeric answer as a float array of ``shape``; EntryError naming the entry."""
+    if isinstance(raw, str) and shape and ("[" in raw or "," in raw or len(shape) == 1):
+        raw = split_list_text(raw)
+    if not shape:
+        if isinstance(raw, list):
+            if len(raw) != 1:
+                raise EntryError(f"expected a single number, got {len(raw)} entries")
+            raw = raw[0]
+        try:
+            return np.array(parse_number(raw, mode))
+        except EntryError as exc:
+            raise EntryError(f"{label}: {exc}") from None
+    if not isinstance(raw, list | tuple):
+        raise EntryError(f"expected {_shape_words(shape)}, got a single value")
+    if len(shape) == 1:
+        if len(raw) != shape[0]:
+            raise EntryError(f"expected {shape[0]} entries, got {len(raw)}")
+        out = []
+        for i, v in enumerate(raw):
+            try:
+                out.append(parse_number(v, mode))
+            except EntryError as exc:
+                raise EntryError(f"{label}{subscript(i + 1)}: {exc}") from None
+        return np.array(out)
+    rows, cols = shape
+    if len(raw) != rows:
+        raise EntryError(f"expected {rows} rows of {cols} entries, got {len(raw)} rows")
+    out2 = []
+    for i, row in enumerate(raw):
+        if isinstance(row, str):
+            row = split_list_text(row)
+        if not isinstance(row, list | tuple) or len(row) != cols:
+            n = len(row) if isinstance(row, list | tuple) else 1
+            raise EntryError(f"row {i + 1}: expected {cols} entries, got {n}")
+        vals = []
+        for j, v in enumerate(row):
+            try:
+                vals.append(parse_number(v, mode))
+            except EntryError as exc:
+                raise EntryError(f"{label}{subscript(i + 1)}{subscript(j + 1)}: {exc}") from None
+        out2.append(vals)
+    return np.array(out2)
+
+
+def _shape_words(shape: list[int]) -> str:
+    if len(shape) == 1:
+        return f"a list of {shape[0]} entries"
+    return f"a {shape[0]}×{shape[1]} matrix"
+
+
+_SUBSCRIPTS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
+
+
+def subscript(i: int) -> str:
+    """The index as Unicode subscript digits: 12 → '₁₂'."""
+    return str(i).translate(_SUBSCRIPTS)
+
+
+_TRUE = {"true", "t", "yes", "y", "1", "valid"}
+_FALSE = {"false", "f", "no", "n", "0", "invalid"}
+
+
+def parse_bool(raw: Any) -> bool:
+    """true/false, yes/no, 1/0, valid/invalid; EntryError otherwise."""
+    if isinstance(raw, bool):
+        return raw
+    if isinstance(raw, int) and raw in (0, 1):
+        return bool(raw)
+    if isinstance(raw, str):
+        t = raw.strip().lower()
+        if t in _TRUE:
+            return True
+        if t in _FALSE:
+            return False
+    raise EntryError("expected true or false")
+
+
+def parse_choice(raw: Any, options: list[str]) -> str:
+    """One of ``options`` (case and spaces ignored); EntryError listing them otherwise."""
+    if isinstance(raw, str):
+        t = raw.strip().lower().replace(" ", "_").replace("-", "_")
+        for o in options:
+            if o.lower() == t:
+                return o
+    raise EntryError(f"choose one of {', '.join(options)}")
+
+
+def parse_shape(raw: Any) -> list[int]:
+    """A matrix shape such as ``[3, 1]``, ``"3x1"`` or ``"3×1"``; ``[]``, ``""`` or
+    ``"none"`` mean 'no result'. EntryError otherwise."""
+    if raw is None:
+        return []
+    if isinstance(raw, str):
+        t = raw.strip().lower()
+        if t in ("", "none", "invalid", "[]", "-", "n/a"):
+            return []
+        parts = re.split(r"\s*(?:x|×|\*|,)\s*", t.strip("[]() "))
+        try:
+            raw = [int(p) for p in parts]
+        except ValueError:
+            raise EntryError("write a shape as rows×columns, e.g. 3x1, or 'none'") from None
+    if (
+        isinstance(raw, list | tuple)
+        and len(raw) in (0, 2)
+        and all(isinstance(v, int) and not isinstance(v, bool) and 0 < v < 100000 for v in raw)
+    ):
+        return list(raw)
+    raise EntryError("write a shape as rows×columns, e.g. 3x1, or 'none'")
+
+
+# ---------------------------------------------------------------- tolerance
+
+
+def entries_match(submitted: np.ndarray, key: np.ndarray, policy: Policy) -> np.ndarray:
+    """Boolean array: which entries of ``submitted`` are within tolerance of ``key``.
+
+    decimals N: |s − k| < 0.51·10^−N; sigfigs N: |s − k| < 0.51·10^(⌊log10|k|⌋ − N + 1)
+    (10^−(N−1)·0.51 where k = 0), as PrairieLearn does; otherwise
+    |s − k| ≤ atol + rtol·|k|. NaN and inf never match.
+    """
+    s = np.asarray(submitted, dtype=float)
+    k = np.asarray(key, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if policy.decimals is not None:
+            ok = np.abs(s - k) < 0.51 * 10.0 ** (-policy.decimals)
+        elif policy.sigfigs is not None:
+            mag = np.where(k == 0, 0.0, np.floor(np.log10(np.where(k == 0, 1.0, np.abs(k)))))
+            ok = np.abs(s - k) < 0.51 * 10.0 ** (mag - policy.sigfigs + 1)
+        else:
+            ok = np.abs(s - k) <= policy.atol + policy.rtol * np.abs(k)
+    return ok & np.isfinite(s) & np.isfinite(k)
