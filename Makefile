@@ -1,0 +1,50 @@
+# Two commands on a fresh machine with Python >= 3.11: `make run` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+PORT   ?= 5000
+PIP    := $(BIN)/python -m pip install --quiet --disable-pip-version-check
+
+.PHONY: run test install install-test lint bench check-engine clean
+
+$(BIN)/python:
+	$(PYTHON) -c 'import sys; sys.exit("Python >= 3.11 is needed") if sys.version_info < (3, 11) else None'
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(PIP) -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+	$(PIP) -e '.[test]'
+	touch $@ $(VENV)/.installed
+
+install: $(VENV)/.installed
+install-test: $(VENV)/.installed-test
+
+# A random secret for this checkout's development server, kept in instance/ (not in git).
+instance/secret_key:
+	mkdir -p instance
+	$(PYTHON) -c 'import secrets; print(secrets.token_hex(32))' > $@
+	chmod 600 $@
+
+run: install instance/secret_key
+	SECRET_KEY=$$(cat instance/secret_key) $(BIN)/flask --app grader db upgrade
+	SECRET_KEY=$$(cat instance/secret_key) $(BIN)/flask --app grader seed-demo-if-empty
+	SECRET_KEY=$$(cat instance/secret_key) $(BIN)/flask --app grader run --host 127.0.0.1 --port $(PORT)
+
+test: install-test
+	$(BIN)/python -m pytest
+
+lint: install-test
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+bench: install
+	$(BIN)/python bench/bench_problems.py
+
+check-engine: install
+	$(BIN)/python -m problems check --variants 1000
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis

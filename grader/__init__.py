@@ -1,0 +1,114 @@
+"""The grader web app: ``create_app(test_config=None)`` builds it."""
+
+from __future__ import annotations
+
+import os
+
+import sqlalchemy as sa
+from flask import Flask, render_template
+from flask_wtf.csrf import CSRFError
+
+from . import config as config_module
+from .extensions import csrf, db, login_manager, migrate
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """The app: settings from the environment, then ``test_config``; extensions, blueprints,
+    error pages, security headers and commands registered. Refuses the development secret
+    key unless in debug or testing."""
+    app = Flask(
+        __name__,
+        instance_relative_config=True,
+        template_folder=os.path.join(ROOT, "templates"),
+    )
+    app.config.from_mapping(config_module.from_environment(app.instance_path))
+    if test_config is not None:
+        app.config.from_mapping(test_config)
+    if app.config["SECRET_KEY"] == config_module.DEV_SECRET_KEY and not (app.debug or app.testing):
+        raise RuntimeError(
+            "SECRET_KEY is not set: set it in the environment (the development key is only "
+            "accepted with --debug or in tests)"
+        )
+    os.makedirs(app.instance_path, exist_ok=True)
+    register_extensions(app)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    register_security_headers(app)
+    register_commands(app)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    db.init_app(app)
+    migrate.init_app(app, db, directory=os.path.join(ROOT, "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Please log in to see this page."
+
+    from .models import User
+
+    @login_manager.user_loader
+    def load_user(user_id: str):
+        return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+
+    with app.app_context():
+        if db.engine.dialect.name == "sqlite":
+            sa.event.listen(db.engine, "connect", _sqlite_pragmas)
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.close()
+
+
+def register_blueprints(app: Flask) -> None:
+    from .auth.routes import bp as auth_bp
+    from .courses.routes import bp as courses_bp
+
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(courses_bp)
+
+
+def register_errorhandlers(app: Flask) -> None:
+    def render(code: int, title: str, message: str):
+        return render_template("errors/error.html", code=code, title=title, message=message), code
+
+    app.register_error_handler(400, lambda e: render(400, "Bad request", e.description))
+    app.register_error_handler(403, lambda e: render(403, "Forbidden", "You do not have access to this page."))
+    app.register_error_handler(404, lambda e: render(404, "Not found", "There is no such page."))
+    app.register_error_handler(413, lambda e: render(413, "Too large", "The upload is larger than 2 MB."))
+    app.register_error_handler(
+        CSRFError,
+        lambda e: render(400, "Form expired", "The form's security token is missing or stale: reload the page and try again."),
+    )
+
+    @app.errorhandler(500)
+    def server_error(e):
+        db.session.rollback()
+        return render(500, "Server error", "Something went wrong on our side; nothing was saved.")
+
+
+def register_security_headers(app: Flask) -> None:
+    @app.after_request
+    def headers(response):
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+            "object-src 'none'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'",
+        )
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        return response
+
+
+def register_commands(app: Flask) -> None:
+    from .cli import register
+
+    register(app)

@@ -1,0 +1,276 @@
+"""The data model of the whole service: people, courses, problem templates, assignments,
+each student's variant, and the append-only record of submissions.
+
+Times are stored in UTC (``UTCDateTime`` hands back aware datetimes on every database).
+JSON columns hold plain data: a template's config and grading policy, a variant's params
+and answer key, a submission's raw values and per-entry results.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+from flask_login import UserMixin
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .extensions import db
+
+ROLES = ("instructor", "ta", "student")
+STAFF_ROLES = ("instructor", "ta")
+MODES = ("homework", "quiz", "practice")
+SOLUTION_RELEASES = ("after_correct", "after_attempts", "after_due", "never")
+SCORE_POLICIES = ("best", "last")
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UTCDateTime(sa.types.TypeDecorator):
+    """A timestamp stored as naive UTC and returned as an aware UTC datetime, so SQLite
+    (which keeps no time zone) and PostgreSQL behave alike."""
+
+    impl = sa.DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime: give times in UTC with a time zone")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value, dialect):
+        return None if value is None else value.replace(tzinfo=UTC)
+
+
+JSONType = sa.JSON().with_variant(JSONB(), "postgresql")
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "user"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(sa.String(254), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(200))
+    password_hash: Mapped[str | None] = mapped_column(sa.String(256))
+    is_admin: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    failed_logins: Mapped[int] = mapped_column(default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    enrollments: Mapped[list[Enrollment]] = relationship(back_populates="user")
+
+    def __repr__(self) -> str:
+        return f"<User {self.email}>"
+
+    @property
+    def sortable_name(self) -> str:
+        """'Last, First' when the name has a space (Canvas's Student column)."""
+        parts = self.name.strip().rsplit(" ", 1)
+        return f"{parts[1]}, {parts[0]}" if len(parts) == 2 else self.name
+
+
+class Course(db.Model):
+    __tablename__ = "course"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(sa.String(40), unique=True)
+    title: Mapped[str] = mapped_column(sa.String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    enrollments: Mapped[list[Enrollment]] = relationship(back_populates="course")
+    assignments: Mapped[list[Assignment]] = relationship(
+        back_populates="course", order_by="Assignment.id"
+    )
+
+
+class Enrollment(db.Model):
+    __tablename__ = "enrollment"
+    __table_args__ = (
+        sa.UniqueConstraint("user_id", "course_id"),
+        sa.CheckConstraint(f"role IN {ROLES}", name="role"),
+        sa.Index("ix_enrollment_course_role", "course_id", "role"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"))
+    course_id: Mapped[int] = mapped_column(sa.ForeignKey("course.id", ondelete="CASCADE"))
+    role: Mapped[str] = mapped_column(sa.String(20))
+    section: Mapped[str] = mapped_column(sa.String(64), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    user: Mapped[User] = relationship(back_populates="enrollments")
+    course: Mapped[Course] = relationship(back_populates="enrollments")
+
+
+class ProblemTemplate(db.Model):
+    """A kind of the engine with a config and a grading policy; in a course or, with no
+    course, in the shared library available to every course."""
+
+    __tablename__ = "problem_template"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    course_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("course.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(sa.String(40))
+    title: Mapped[str] = mapped_column(sa.String(200))
+    config: Mapped[dict] = mapped_column(JSONType, default=dict)
+    policy: Mapped[dict] = mapped_column(JSONType, default=dict)
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    course: Mapped[Course | None] = relationship()
+
+
+class Assignment(db.Model):
+    __tablename__ = "assignment"
+    __table_args__ = (
+        sa.CheckConstraint(f"mode IN {MODES}", name="mode"),
+        sa.CheckConstraint(f"solution_release IN {SOLUTION_RELEASES}", name="solution_release"),
+        sa.CheckConstraint(f"score_policy IN {SCORE_POLICIES}", name="score_policy"),
+        sa.CheckConstraint("late_penalty >= 0 AND late_penalty <= 1", name="late_penalty"),
+        sa.CheckConstraint("retry_penalty >= 0 AND retry_penalty <= 1", name="retry_penalty"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    course_id: Mapped[int] = mapped_column(sa.ForeignKey("course.id", ondelete="CASCADE"), index=True)
+    title: Mapped[str] = mapped_column(sa.String(200))
+    mode: Mapped[str] = mapped_column(sa.String(20), default="homework")
+    opens_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closes_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    late_penalty: Mapped[float] = mapped_column(default=0.0)  # fraction of the score lost if late
+    time_limit_minutes: Mapped[int | None] = mapped_column()
+    max_attempts: Mapped[int | None] = mapped_column()  # None: unlimited
+    retry_penalty: Mapped[float] = mapped_column(default=0.0)  # fraction lost per earlier attempt
+    solution_release: Mapped[str] = mapped_column(sa.String(20), default="after_correct")
+    score_policy: Mapped[str] = mapped_column(sa.String(10), default="best")
+    published: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    course: Mapped[Course] = relationship(back_populates="assignments")
+    problems: Mapped[list[AssignmentProblem]] = relationship(
+        back_populates="assignment", order_by="AssignmentProblem.position",
+        cascade="all, delete-orphan",
+    )
+
+
+class AssignmentProblem(db.Model):
+    __tablename__ = "assignment_problem"
+    __table_args__ = (sa.UniqueConstraint("assignment_id", "position"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assignment_id: Mapped[int] = mapped_column(sa.ForeignKey("assignment.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column()
+    points: Mapped[float] = mapped_column(default=1.0)
+    template_id: Mapped[int] = mapped_column(sa.ForeignKey("problem_template.id", ondelete="RESTRICT"))
+    overrides: Mapped[dict] = mapped_column(JSONType, default=dict)  # {"config": …, "policy": …}
+
+    assignment: Mapped[Assignment] = relationship(back_populates="problems")
+    template: Mapped[ProblemTemplate] = relationship()
+
+
+class Extension(db.Model):
+    """A student's own dates for an assignment, or an excusal."""
+
+    __tablename__ = "extension"
+    __table_args__ = (sa.UniqueConstraint("assignment_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assignment_id: Mapped[int] = mapped_column(sa.ForeignKey("assignment.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"))
+    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closes_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    excused: Mapped[bool] = mapped_column(default=False)
+    granted_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Variant(db.Model):
+    """One student's numbers for one assignment problem, stored once with the key; never
+    regenerated silently."""
+
+    __tablename__ = "variant"
+    __table_args__ = (sa.UniqueConstraint("assignment_problem_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assignment_problem_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("assignment_problem.id", ondelete="CASCADE")
+    )
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(sa.String(40))
+    seed: Mapped[int] = mapped_column(sa.BigInteger)
+    config: Mapped[dict] = mapped_column(JSONType, default=dict)
+    params: Mapped[dict] = mapped_column(JSONType)
+    answers: Mapped[dict] = mapped_column(JSONType)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)  # first view
+
+    assignment_problem: Mapped[AssignmentProblem] = relationship()
+    user: Mapped[User] = relationship()
+    submissions: Mapped[list[Submission]] = relationship(
+        back_populates="variant", order_by="Submission.attempt"
+    )
+
+
+class Submission(db.Model):
+    """One graded attempt; append-only (a regrade or override adds a GradeChange)."""
+
+    __tablename__ = "submission"
+    __table_args__ = (
+        sa.UniqueConstraint("variant_id", "attempt"),
+        sa.UniqueConstraint("variant_id", "idempotency_key"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    variant_id: Mapped[int] = mapped_column(sa.ForeignKey("variant.id", ondelete="CASCADE"))
+    attempt: Mapped[int] = mapped_column()
+    raw: Mapped[dict] = mapped_column(JSONType)
+    parsed: Mapped[dict] = mapped_column(JSONType, default=dict)
+    raw_score: Mapped[float] = mapped_column()  # the engine's score in [0, 1]
+    score: Mapped[float] = mapped_column()  # after late and retry penalties, in [0, 1]
+    results: Mapped[dict] = mapped_column(JSONType, default=dict)
+    misconceptions: Mapped[list] = mapped_column(JSONType, default=list)
+    feedback: Mapped[list] = mapped_column(JSONType, default=list)
+    late: Mapped[bool] = mapped_column(default=False)
+    idempotency_key: Mapped[str | None] = mapped_column(sa.String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    variant: Mapped[Variant] = relationship(back_populates="submissions")
+
+
+class GradeChange(db.Model):
+    """History of a submission's score: regrades and manual overrides, with a reason."""
+
+    __tablename__ = "grade_change"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    submission_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("submission.id", ondelete="CASCADE"), index=True
+    )
+    source: Mapped[str] = mapped_column(sa.String(20))  # "regrade" | "override"
+    old_score: Mapped[float] = mapped_column()
+    new_score: Mapped[float] = mapped_column()
+    old_results: Mapped[dict] = mapped_column(JSONType, default=dict)
+    reason: Mapped[str] = mapped_column(sa.Text, default="")
+    changed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ApiToken(db.Model):
+    """A bearer token, stored as its SHA-256 hash; expiring and revocable."""
+
+    __tablename__ = "api_token"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship()
