@@ -80,12 +80,20 @@ def register_errorhandlers(app: Flask) -> None:
         return render_template("errors/error.html", code=code, title=title, message=message), code
 
     app.register_error_handler(400, lambda e: render(400, "Bad request", e.description))
-    app.register_error_handler(403, lambda e: render(403, "Forbidden", "You do not have access to this page."))
+    app.register_error_handler(
+        403, lambda e: render(403, "Forbidden", "You do not have access to this page.")
+    )
     app.register_error_handler(404, lambda e: render(404, "Not found", "There is no such page."))
-    app.register_error_handler(413, lambda e: render(413, "Too large", "The upload is larger than 2 MB."))
+    app.register_error_handler(
+        413, lambda e: render(413, "Too large", "The upload is larger than 2 MB.")
+    )
     app.register_error_handler(
         CSRFError,
-        lambda e: render(400, "Form expired", "The form's security token is missing or stale: reload the page and try again."),
+        lambda e: render(
+            400,
+            "Form expired",
+            "The form's security token is missing or stale: reload the page and try again.",
+        ),
     )
 
     @app.errorhandler(500)

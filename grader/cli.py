@@ -18,7 +18,9 @@ def register(app: Flask) -> None:
     @click.argument("email")
     @click.option("--name", required=True, help="Full name, e.g. 'Ada Lovelace'.")
     @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
-    @click.option("--admin", is_flag=True, help="May open courses and act as instructor everywhere.")
+    @click.option(
+        "--admin", is_flag=True, help="May open courses and act as instructor everywhere."
+    )
     def create_user_command(email, name, password, admin):
         """Create an account."""
         try:
@@ -32,7 +34,9 @@ def register(app: Flask) -> None:
     @app.cli.command("create-course")
     @click.argument("code")
     @click.argument("title")
-    @click.option("--instructor", "instructor_email", required=True, help="Email of an existing account.")
+    @click.option(
+        "--instructor", "instructor_email", required=True, help="Email of an existing account."
+    )
     def create_course_command(code, title, instructor_email):
         """Create a course with its instructor."""
         try:
@@ -65,7 +69,9 @@ def register(app: Flask) -> None:
         except RosterError as exc:
             for line, message in exc.errors:
                 click.echo(f"line {line}: {message}", err=True)
-            raise click.ClickException(f"{len(exc.errors)} bad row(s); nothing was imported") from None
+            raise click.ClickException(
+                f"{len(exc.errors)} bad row(s); nothing was imported"
+            ) from None
         click.echo(
             f"{course.code}: {len(result.created)} new accounts, {len(result.enrolled)} enrolled, "
             f"{len(result.updated)} updated, {len(result.unchanged)} unchanged."

@@ -138,7 +138,9 @@ class Assignment(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    course_id: Mapped[int] = mapped_column(sa.ForeignKey("course.id", ondelete="CASCADE"), index=True)
+    course_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("course.id", ondelete="CASCADE"), index=True
+    )
     title: Mapped[str] = mapped_column(sa.String(200))
     mode: Mapped[str] = mapped_column(sa.String(20), default="homework")
     opens_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -155,7 +157,8 @@ class Assignment(db.Model):
 
     course: Mapped[Course] = relationship(back_populates="assignments")
     problems: Mapped[list[AssignmentProblem]] = relationship(
-        back_populates="assignment", order_by="AssignmentProblem.position",
+        back_populates="assignment",
+        order_by="AssignmentProblem.position",
         cascade="all, delete-orphan",
     )
 
@@ -168,7 +171,9 @@ class AssignmentProblem(db.Model):
     assignment_id: Mapped[int] = mapped_column(sa.ForeignKey("assignment.id", ondelete="CASCADE"))
     position: Mapped[int] = mapped_column()
     points: Mapped[float] = mapped_column(default=1.0)
-    template_id: Mapped[int] = mapped_column(sa.ForeignKey("problem_template.id", ondelete="RESTRICT"))
+    template_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("problem_template.id", ondelete="RESTRICT")
+    )
     overrides: Mapped[dict] = mapped_column(JSONType, default=dict)  # {"config": …, "policy": …}
 
     assignment: Mapped[Assignment] = relationship(back_populates="problems")

@@ -14,7 +14,6 @@ import tempfile
 
 import pytest
 import sqlalchemy as sa
-
 from flask.testing import FlaskClient
 
 from grader import create_app
@@ -94,7 +93,13 @@ def app(_schema):
         tables = [t.name for t in reversed(db.metadata.sorted_tables)]
         with db.engine.begin() as conn:
             if db.engine.dialect.name == "postgresql":
-                conn.execute(sa.text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))
+                conn.execute(
+                    sa.text(
+                        "TRUNCATE "
+                        + ", ".join(f'"{t}"' for t in tables)
+                        + " RESTART IDENTITY CASCADE"
+                    )
+                )
             else:
                 for t in tables:
                     conn.execute(sa.text(f'DELETE FROM "{t}"'))

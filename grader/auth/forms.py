@@ -19,5 +19,6 @@ class PasswordForm(FlaskForm):
         description="At least 8 characters.",
     )
     confirm = PasswordField(
-        "New password again", validators=[DataRequired(), EqualTo("new", message="The two new passwords differ.")]
+        "New password again",
+        validators=[DataRequired(), EqualTo("new", message="The two new passwords differ.")],
     )

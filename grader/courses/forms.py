@@ -9,7 +9,9 @@ from ..models import ROLES
 
 
 class CourseForm(FlaskForm):
-    code = StringField("Code", validators=[DataRequired(), Length(max=40)], description="e.g. NN-W3")
+    code = StringField(
+        "Code", validators=[DataRequired(), Length(max=40)], description="e.g. NN-W3"
+    )
     title = StringField("Title", validators=[DataRequired(), Length(max=200)])
 
 

@@ -31,8 +31,14 @@ def index():
     ).all()
     if current_user.is_admin:
         mine = {c.id for c, _ in rows}
-        rows += [(c, "admin") for c in db.session.scalars(sa.select(Course).order_by(Course.code)) if c.id not in mine]
-    return render_template("courses/index.html", rows=rows, can_create=can_create_courses(current_user))
+        rows += [
+            (c, "admin")
+            for c in db.session.scalars(sa.select(Course).order_by(Course.code))
+            if c.id not in mine
+        ]
+    return render_template(
+        "courses/index.html", rows=rows, can_create=can_create_courses(current_user)
+    )
 
 
 @bp.route("/courses/new", methods=["GET", "POST"])
@@ -73,18 +79,28 @@ def enrol(course_id: int):
     form = EnrolForm()
     if not form.validate_on_submit():
         return render_template(
-            "courses/home.html", course=course, role="instructor", members=roster(course), enrol_form=form
+            "courses/home.html",
+            course=course,
+            role="instructor",
+            members=roster(course),
+            enrol_form=form,
         ), 400
     buf = io.StringIO()
     writer = csv.writer(buf)
     writer.writerow(["email", "name", "role", "section"])
-    writer.writerow([form.email.data, form.name.data or "", form.role.data, form.section.data or ""])
+    writer.writerow(
+        [form.email.data, form.name.data or "", form.role.data, form.section.data or ""]
+    )
     try:
         result = import_roster(course, buf.getvalue(), acting=current_user)
     except RosterError as exc:
         form.email.errors.extend(as_sentence(msg) for _line, msg in exc.errors)
         return render_template(
-            "courses/home.html", course=course, role="instructor", members=roster(course), enrol_form=form
+            "courses/home.html",
+            course=course,
+            role="instructor",
+            members=roster(course),
+            enrol_form=form,
         ), 400
     return render_template("courses/roster_result.html", course=course, result=result)
 
@@ -98,12 +114,20 @@ def import_csv(course_id: int):
         try:
             text = form.file.data.read().decode("utf-8")
         except UnicodeDecodeError:
-            return render_template("courses/roster_import.html", course=course, form=form,
-                                   errors=[(0, "the file is not UTF-8 text; save it as CSV UTF-8")]), 400
+            return render_template(
+                "courses/roster_import.html",
+                course=course,
+                form=form,
+                errors=[(0, "the file is not UTF-8 text; save it as CSV UTF-8")],
+            ), 400
         try:
             result = import_roster(course, text, acting=current_user)
         except RosterError as exc:
-            return render_template("courses/roster_import.html", course=course, form=form, errors=exc.errors), 400
+            return render_template(
+                "courses/roster_import.html", course=course, form=form, errors=exc.errors
+            ), 400
         return render_template("courses/roster_result.html", course=course, result=result)
     status = 400 if request.method == "POST" else 200
-    return render_template("courses/roster_import.html", course=course, form=form, errors=[]), status
+    return render_template(
+        "courses/roster_import.html", course=course, form=form, errors=[]
+    ), status

@@ -12,7 +12,9 @@ from ..models import STAFF_ROLES, Course, Enrollment, User
 def role_in(user: User, course_id: int) -> str | None:
     """The user's role in the course ('instructor', 'ta', 'student') or None."""
     return db.session.scalar(
-        sa.select(Enrollment.role).where(Enrollment.user_id == user.id, Enrollment.course_id == course_id)
+        sa.select(Enrollment.role).where(
+            Enrollment.user_id == user.id, Enrollment.course_id == course_id
+        )
     )
 
 
@@ -39,7 +41,9 @@ def can_create_courses(user: User) -> bool:
         return True
     return (
         db.session.scalar(
-            sa.select(Enrollment.id).where(Enrollment.user_id == user.id, Enrollment.role == "instructor").limit(1)
+            sa.select(Enrollment.id)
+            .where(Enrollment.user_id == user.id, Enrollment.role == "instructor")
+            .limit(1)
         )
         is not None
     )

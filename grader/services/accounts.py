@@ -95,7 +95,9 @@ def authenticate(email: str, password: str) -> tuple[User | None, str | None]:
         failures = db.session.scalar(sa.select(User.failed_logins).where(User.id == user.id))
         if failures >= limit:
             db.session.execute(
-                sa.update(User).where(User.id == user.id).values(locked_until=now + lock, failed_logins=0)
+                sa.update(User)
+                .where(User.id == user.id)
+                .values(locked_until=now + lock, failed_logins=0)
             )
             db.session.commit()
             return None, (

@@ -72,15 +72,19 @@ def roster(course: Course) -> list[Enrollment]:
     )
 
 
-def import_roster(course: Course, text: str, acting: User | None = None, max_rows: int = 20000) -> RosterResult:
+def import_roster(
+    course: Course, text: str, acting: User | None = None, max_rows: int = 20000
+) -> RosterResult:
     """Enrol the people of a CSV roster (columns email, name, role, section; optional
     password). New accounts get the given password or a random one, returned once in
     ``created``. RosterError lists every bad row; then nothing is written."""
     rows, errors = _read_roster(text, max_rows)
     emails = [r["email"] for _, r in rows]
-    existing = {
-        u.email: u for u in db.session.scalars(sa.select(User).where(User.email.in_(emails)))
-    } if emails else {}
+    existing = (
+        {u.email: u for u in db.session.scalars(sa.select(User).where(User.email.in_(emails)))}
+        if emails
+        else {}
+    )
     enrolled = {
         e.user_id: e
         for e in db.session.scalars(sa.select(Enrollment).where(Enrollment.course_id == course.id))
@@ -108,7 +112,9 @@ def import_roster(course: Course, text: str, acting: User | None = None, max_row
             db.session.flush()
             enrolment = enrolled.get(user.id)
             if enrolment is None:
-                db.session.add(Enrollment(user=user, course=course, role=r["role"], section=r["section"]))
+                db.session.add(
+                    Enrollment(user=user, course=course, role=r["role"], section=r["section"])
+                )
                 result.enrolled.append(user.email)
             elif (enrolment.role, enrolment.section) != (r["role"], r["section"]):
                 enrolment.role, enrolment.section = r["role"], r["section"]
@@ -129,16 +135,27 @@ def _read_roster(text: str, max_rows: int) -> tuple[list[tuple[int, dict]], list
     try:
         header = next(reader)
     except StopIteration:
-        raise RosterError([(1, "the file is empty; the first line must be a header: email,name,role,section")]) from None
+        raise RosterError(
+            [(1, "the file is empty; the first line must be a header: email,name,role,section")]
+        ) from None
     except csv.Error as exc:
         raise RosterError([(1, f"not a readable CSV file ({exc})")]) from None
     columns = [h.strip().lower() for h in header]
     missing = [c for c in ("email", "name") if c not in columns]
     if missing:
         raise RosterError(
-            [(1, f"the header lacks {', '.join(missing)}; expected email,name,role,section (password optional)")]
+            [
+                (
+                    1,
+                    f"the header lacks {', '.join(missing)}; expected email,name,role,section (password optional)",
+                )
+            ]
         )
-    index = {c: columns.index(c) for c in ("email", "name", "role", "section", "password") if c in columns}
+    index = {
+        c: columns.index(c)
+        for c in ("email", "name", "role", "section", "password")
+        if c in columns
+    }
     seen: dict[str, int] = {}
     try:
         for record in reader:
@@ -148,13 +165,13 @@ def _read_roster(text: str, max_rows: int) -> tuple[list[tuple[int, dict]], list
             if len(rows) >= max_rows:
                 errors.append((line, f"more than {max_rows} rows; split the file"))
                 break
-            get = lambda c: record[index[c]].strip() if c in index and index[c] < len(record) else ""  # noqa: E731
+            cells = {c: record[i].strip() if i < len(record) else "" for c, i in index.items()}
             row = {
-                "email": get("email"),
-                "name": get("name"),
-                "role": (get("role") or "student").lower(),
-                "section": get("section"),
-                "password": get("password"),
+                "email": cells.get("email", ""),
+                "name": cells.get("name", ""),
+                "role": (cells.get("role") or "student").lower(),
+                "section": cells.get("section", ""),
+                "password": cells.get("password", ""),
             }
             try:
                 row["email"] = normalise_email(row["email"])
@@ -162,7 +179,9 @@ def _read_roster(text: str, max_rows: int) -> tuple[list[tuple[int, dict]], list
                 errors.append((line, f"{row['email']!r} is not an email address"))
                 continue
             if row["email"] in seen:
-                errors.append((line, f"{row['email']} is listed twice (also on line {seen[row['email']]})"))
+                errors.append(
+                    (line, f"{row['email']} is listed twice (also on line {seen[row['email']]})")
+                )
                 continue
             seen[row["email"]] = line
             if row["role"] not in ROLES:

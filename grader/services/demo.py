@@ -9,13 +9,39 @@ from datetime import timedelta
 import sqlalchemy as sa
 
 from ..extensions import db
-from ..models import Assignment, AssignmentProblem, Course, Enrollment, ProblemTemplate, User, utcnow
+from ..models import (
+    Assignment,
+    AssignmentProblem,
+    Course,
+    Enrollment,
+    ProblemTemplate,
+    User,
+    utcnow,
+)
 from .accounts import hash_password
-from .library import DERIVATIVE_ACTIVATIONS, PROBLEM_A, PROBLEM_B, PROBLEM_C, WORKED_EXAMPLE, ensure_library
+from .library import (
+    DERIVATIVE_ACTIVATIONS,
+    PROBLEM_A,
+    PROBLEM_B,
+    PROBLEM_C,
+    WORKED_EXAMPLE,
+    ensure_library,
+)
 
 DEMO_PASSWORD = "demo-password"
 DEMO_CODE = "NN-W3"
-FIRST = ["Ada", "Alan", "Grace", "Claude", "Barbara", "Edsger", "Frances", "John", "Katherine", "Donald"]
+FIRST = [
+    "Ada",
+    "Alan",
+    "Grace",
+    "Claude",
+    "Barbara",
+    "Edsger",
+    "Frances",
+    "John",
+    "Katherine",
+    "Donald",
+]
 LAST = ["Okafor", "Nguyen", "Schmidt", "Rossi"]
 
 
@@ -39,8 +65,14 @@ def seed_demo() -> Course | None:
 
     course = Course(code=DEMO_CODE, title="Neural Networks — Week 3")
     db.session.add(course)
-    db.session.add(Enrollment(user=user("instructor@example.edu", "Demo Instructor"), course=course, role="instructor"))
-    db.session.add(Enrollment(user=user("ta@example.edu", "Demo Assistant"), course=course, role="ta"))
+    db.session.add(
+        Enrollment(
+            user=user("instructor@example.edu", "Demo Instructor"), course=course, role="instructor"
+        )
+    )
+    db.session.add(
+        Enrollment(user=user("ta@example.edu", "Demo Assistant"), course=course, role="ta")
+    )
     for i in range(1, 31):
         db.session.add(
             Enrollment(
@@ -53,33 +85,68 @@ def seed_demo() -> Course | None:
 
     now = utcnow()
     homework = Assignment(
-        course=course, title="Homework 3: dense layers (problems A, B, C)", mode="homework",
-        opens_at=now - timedelta(days=1), due_at=now + timedelta(days=7), closes_at=now + timedelta(days=10),
-        late_penalty=0.2, max_attempts=5, retry_penalty=0.0, solution_release="after_correct", published=True,
+        course=course,
+        title="Homework 3: dense layers (problems A, B, C)",
+        mode="homework",
+        opens_at=now - timedelta(days=1),
+        due_at=now + timedelta(days=7),
+        closes_at=now + timedelta(days=10),
+        late_penalty=0.2,
+        max_attempts=5,
+        retry_penalty=0.0,
+        solution_release="after_correct",
+        published=True,
     )
     for pos, label in enumerate(["A", "B", "C"], 1):
         title = next(t for t in library if t.endswith(f"(like problem {label})"))
-        homework.problems.append(AssignmentProblem(position=pos, points=10, template=library[title]))
+        homework.problems.append(
+            AssignmentProblem(position=pos, points=10, template=library[title])
+        )
 
     derivatives = Assignment(
-        course=course, title="Derivatives of the activation functions", mode="homework",
-        opens_at=now - timedelta(days=1), due_at=now + timedelta(days=7), max_attempts=3,
-        solution_release="after_attempts", published=True,
+        course=course,
+        title="Derivatives of the activation functions",
+        mode="homework",
+        opens_at=now - timedelta(days=1),
+        due_at=now + timedelta(days=7),
+        max_attempts=3,
+        solution_release="after_attempts",
+        published=True,
     )
     for pos, a in enumerate(DERIVATIVE_ACTIVATIONS, 1):
-        title = next(t for t in library if library[t].kind == "activation_derivative"
-                     and library[t].config["activations"] == [a])
-        derivatives.problems.append(AssignmentProblem(position=pos, points=5, template=library[title]))
+        title = next(
+            t
+            for t in library
+            if library[t].kind == "activation_derivative"
+            and library[t].config["activations"] == [a]
+        )
+        derivatives.problems.append(
+            AssignmentProblem(position=pos, points=5, template=library[title])
+        )
 
     practice = Assignment(
-        course=course, title="Practice: the lecture's examples", mode="practice",
-        solution_release="after_attempts", max_attempts=None, published=True,
+        course=course,
+        title="Practice: the lecture's examples",
+        mode="practice",
+        solution_release="after_attempts",
+        max_attempts=None,
+        published=True,
     )
     for pos, (title, fixed) in enumerate(
-        [("Worked example", WORKED_EXAMPLE), ("Problem A", PROBLEM_A), ("Problem B", PROBLEM_B), ("Problem C", PROBLEM_C)], 1
+        [
+            ("Worked example", WORKED_EXAMPLE),
+            ("Problem A", PROBLEM_A),
+            ("Problem B", PROBLEM_B),
+            ("Problem C", PROBLEM_C),
+        ],
+        1,
     ):
-        template = ProblemTemplate(course=course, kind="dense_forward", title=f"The lecture's {title}",
-                                   config={"fixed": fixed})
+        template = ProblemTemplate(
+            course=course,
+            kind="dense_forward",
+            title=f"The lecture's {title}",
+            config={"fixed": fixed},
+        )
         practice.problems.append(AssignmentProblem(position=pos, points=1, template=template))
     db.session.add_all([homework, derivatives, practice])
     db.session.commit()

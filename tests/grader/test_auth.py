@@ -53,8 +53,10 @@ def test_post_without_csrf_token_is_rejected(client, make_user):
     r = client.post("/login", data={"email": "ada@example.edu", "password": TEST_PASSWORD})
     assert r.status_code == 400
     assert "security token is missing" in r.get_data(as_text=True)
-    r = client.post("/login", data={"email": "ada@example.edu", "password": TEST_PASSWORD,
-                                    "csrf_token": "forged"})
+    r = client.post(
+        "/login",
+        data={"email": "ada@example.edu", "password": TEST_PASSWORD, "csrf_token": "forged"},
+    )
     assert r.status_code == 400
     assert client.get("/").status_code == 302  # not logged in
 
@@ -69,13 +71,25 @@ def test_logout_needs_csrf(client, make_user):
 def test_change_password(client, make_user):
     make_user(email="ada@example.edu")
     login(client, "ada@example.edu")
-    r = post(client, "/account", {"current": "nope", "new": "new-password-1", "confirm": "new-password-1"})
+    r = post(
+        client,
+        "/account",
+        {"current": "nope", "new": "new-password-1", "confirm": "new-password-1"},
+    )
     assert r.status_code == 400 and "The current password is not right." in r.get_data(as_text=True)
     r = post(client, "/account", {"current": TEST_PASSWORD, "new": "short", "confirm": "short"})
     assert r.status_code == 400 and "Use 8 to 200 characters." in r.get_data(as_text=True)
-    r = post(client, "/account", {"current": TEST_PASSWORD, "new": "new-password-1", "confirm": "other-password"})
+    r = post(
+        client,
+        "/account",
+        {"current": TEST_PASSWORD, "new": "new-password-1", "confirm": "other-password"},
+    )
     assert r.status_code == 400 and "The two new passwords differ." in r.get_data(as_text=True)
-    r = post(client, "/account", {"current": TEST_PASSWORD, "new": "new-password-1", "confirm": "new-password-1"})
+    r = post(
+        client,
+        "/account",
+        {"current": TEST_PASSWORD, "new": "new-password-1", "confirm": "new-password-1"},
+    )
     assert r.status_code == 302
     post(client, "/logout")
     assert login(client, "ada@example.edu", TEST_PASSWORD).status_code == 401
@@ -85,9 +99,13 @@ def test_change_password(client, make_user):
 def test_next_parameter_only_goes_to_this_site(client, make_user):
     make_user(email="ada@example.edu")
     token = csrf_token(client)
-    r = client.post("/login?next=https://evil.example/", data={
-        "email": "ada@example.edu", "password": TEST_PASSWORD, "csrf_token": token})
+    r = client.post(
+        "/login?next=https://evil.example/",
+        data={"email": "ada@example.edu", "password": TEST_PASSWORD, "csrf_token": token},
+    )
     assert r.headers["Location"] == "/"
     post(client, "/logout")
-    r = post(client, "/login?next=/account", {"email": "ada@example.edu", "password": TEST_PASSWORD})
+    r = post(
+        client, "/login?next=/account", {"email": "ada@example.edu", "password": TEST_PASSWORD}
+    )
     assert r.headers["Location"] == "/account"

@@ -8,13 +8,24 @@ from grader.models import Assignment, Course, Enrollment, ProblemTemplate, User
 
 
 def test_create_user(runner):
-    r = runner.invoke(args=["create-user", "Ada@Example.edu", "--name", "Ada Lovelace", "--password",
-                            "analytical", "--admin"])
+    r = runner.invoke(
+        args=[
+            "create-user",
+            "Ada@Example.edu",
+            "--name",
+            "Ada Lovelace",
+            "--password",
+            "analytical",
+            "--admin",
+        ]
+    )
     assert r.exit_code == 0, r.output
     assert "Created admin ada@example.edu (Ada Lovelace)." in r.output
     user = db.session.scalar(sa.select(User).where(User.email == "ada@example.edu"))
     assert user.is_admin and check_password_hash(user.password_hash, "analytical")
-    r = runner.invoke(args=["create-user", "ada@example.edu", "--name", "Again", "--password", "analytical"])
+    r = runner.invoke(
+        args=["create-user", "ada@example.edu", "--name", "Again", "--password", "analytical"]
+    )
     assert r.exit_code == 1 and "ada@example.edu already has an account" in r.output
     r = runner.invoke(args=["create-user", "x@example.edu", "--name", "X", "--password", "short"])
     assert r.exit_code == 1 and "at least 8 characters" in r.output
@@ -35,7 +46,9 @@ def test_create_course(runner, make_user):
 def test_import_roster(runner, make_course, tmp_path):
     course = make_course("NN-W3")
     good = tmp_path / "good.csv"
-    good.write_text("email,name,role,section\na@example.edu,A One,student,1\nb@example.edu,B Two,ta,\n")
+    good.write_text(
+        "email,name,role,section\na@example.edu,A One,student,1\nb@example.edu,B Two,ta,\n"
+    )
     r = runner.invoke(args=["import-roster", "NN-W3", str(good)])
     assert r.exit_code == 0, r.output
     assert "NN-W3: 2 new accounts, 2 enrolled, 0 updated, 0 unchanged." in r.output
@@ -47,8 +60,14 @@ def test_import_roster(runner, make_course, tmp_path):
     assert "line 3: 'nope' is not an email address" in r.output
     assert "line 4: c@example.edu is listed twice (also on line 2)" in r.output
     assert "2 bad row(s); nothing was imported" in r.output
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(Enrollment).where(
-        Enrollment.course_id == course.id)) == 3
+    assert (
+        db.session.scalar(
+            sa.select(sa.func.count())
+            .select_from(Enrollment)
+            .where(Enrollment.course_id == course.id)
+        )
+        == 3
+    )
     r = runner.invoke(args=["import-roster", "NN-X", str(good)])
     assert r.exit_code == 1 and "no course with code NN-X" in r.output
 
@@ -60,18 +79,29 @@ def test_seed_demo(runner):
     course = db.session.scalar(sa.select(Course).where(Course.code == "NN-W3"))
     assert course.title == "Neural Networks — Week 3"
     roles = db.session.execute(
-        sa.select(Enrollment.role, sa.func.count()).where(Enrollment.course_id == course.id)
-        .group_by(Enrollment.role).order_by(Enrollment.role)
+        sa.select(Enrollment.role, sa.func.count())
+        .where(Enrollment.course_id == course.id)
+        .group_by(Enrollment.role)
+        .order_by(Enrollment.role)
     ).all()
     assert roles == [("instructor", 1), ("student", 30), ("ta", 1)]
     titles = [a.title for a in db.session.scalars(sa.select(Assignment).order_by(Assignment.id))]
-    assert titles == ["Homework 3: dense layers (problems A, B, C)", "Derivatives of the activation functions",
-                      "Practice: the lecture's examples"]
+    assert titles == [
+        "Homework 3: dense layers (problems A, B, C)",
+        "Derivatives of the activation functions",
+        "Practice: the lecture's examples",
+    ]
     homework = db.session.scalars(sa.select(Assignment).order_by(Assignment.id)).first()
     assert [(p.template.kind, p.template.config) for p in homework.problems] == [
-        ("dense_forward", {"m": 2, "n": 2}), ("dense_forward", {"m": 2, "n": 3}), ("dense_forward", {"m": 3, "n": 2})]
-    shared = db.session.scalar(sa.select(sa.func.count()).select_from(ProblemTemplate).where(
-        ProblemTemplate.course_id.is_(None)))
+        ("dense_forward", {"m": 2, "n": 2}),
+        ("dense_forward", {"m": 2, "n": 3}),
+        ("dense_forward", {"m": 3, "n": 2}),
+    ]
+    shared = db.session.scalar(
+        sa.select(sa.func.count())
+        .select_from(ProblemTemplate)
+        .where(ProblemTemplate.course_id.is_(None))
+    )
     assert shared >= 15
     r = runner.invoke(args=["seed-demo"])
     assert r.exit_code == 0 and "exists already; nothing changed" in r.output

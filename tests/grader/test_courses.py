@@ -25,8 +25,11 @@ def test_roster_visible_to_staff_only(client, make_user, make_course, enrol):
     enrol(ta, course, "ta")
     enrol(student, course, "student", "B")
     enrol(make_user(email="o@example.edu", name="Olga Other"), course, "student", "A")
-    for email, sees_roster, sees_enrol in (("t@example.edu", True, True), ("ta@example.edu", True, False),
-                                           ("s@example.edu", False, False)):
+    for email, sees_roster, sees_enrol in (
+        ("t@example.edu", True, True),
+        ("ta@example.edu", True, False),
+        ("s@example.edu", False, False),
+    ):
         c = client.application.test_client()
         login(c, email)
         r = c.get(f"/courses/{course.id}")
@@ -43,7 +46,11 @@ def test_outsider_gets_403_and_missing_course_404(client, make_user, make_course
     assert client.get(f"/courses/{course.id}").status_code == 403
     assert client.get("/courses/9999").status_code == 404
     assert client.get(f"/courses/{course.id}/roster/import").status_code == 403
-    r = post(client, f"/courses/{course.id}/enrol", {"email": "x@example.edu", "name": "X", "role": "student"})
+    r = post(
+        client,
+        f"/courses/{course.id}/enrol",
+        {"email": "x@example.edu", "name": "X", "role": "student"},
+    )
     assert r.status_code == 403
     assert db.session.scalar(sa.select(sa.func.count()).select_from(User)) == 2
 
@@ -55,7 +62,11 @@ def test_ta_and_student_cannot_enrol(client, make_user, make_course, enrol):
         enrol(u, course, role)
         c = client.application.test_client()
         login(c, u.email)
-        r = post(c, f"/courses/{course.id}/enrol", {"email": "x@example.edu", "name": "X", "role": "student"})
+        r = post(
+            c,
+            f"/courses/{course.id}/enrol",
+            {"email": "x@example.edu", "name": "X", "role": "student"},
+        )
         assert r.status_code == 403
 
 
@@ -63,14 +74,21 @@ def test_instructor_enrols_a_new_person(client, make_user, make_course):
     teacher = make_user(email="t@example.edu")
     course = make_course(instructor=teacher)
     login(client, "t@example.edu")
-    r = post(client, f"/courses/{course.id}/enrol",
-             {"email": "New@Example.edu", "name": "New Person", "role": "ta", "section": "A"})
+    r = post(
+        client,
+        f"/courses/{course.id}/enrol",
+        {"email": "New@Example.edu", "name": "New Person", "role": "ta", "section": "A"},
+    )
     assert r.status_code == 200
     body = r.get_data(as_text=True)
     assert "1 new account" in body and "Initial passwords" in body
     e = db.session.scalar(sa.select(Enrollment).join(User).where(User.email == "new@example.edu"))
     assert (e.role, e.section, e.course_id) == ("ta", "A", course.id)
-    r = post(client, f"/courses/{course.id}/enrol", {"email": "not-an-email", "name": "", "role": "student"})
+    r = post(
+        client,
+        f"/courses/{course.id}/enrol",
+        {"email": "not-an-email", "name": "", "role": "student"},
+    )
     assert r.status_code == 400 and "is not an email address" in r.get_data(as_text=True)
 
 

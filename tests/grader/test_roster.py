@@ -17,7 +17,9 @@ carol@example.edu,Carol Chen,ta,
 
 def upload(client, course, text, name="roster.csv"):
     data = {"file": (io.BytesIO(text.encode("utf-8")), name)}
-    return post(client, f"/courses/{course.id}/roster/import", data, content_type="multipart/form-data")
+    return post(
+        client, f"/courses/{course.id}/roster/import", data, content_type="multipart/form-data"
+    )
 
 
 def count(model):
@@ -35,11 +37,17 @@ def test_good_file(client, make_user, make_course):
     assert "2 new accounts" in body and "3 newly enrolled" in body
     assert "alice@example.edu" in body and "carol@example.edu" in body  # initial passwords shown
     rows = db.session.execute(
-        sa.select(User.email, Enrollment.role, Enrollment.section).join(Enrollment)
-        .where(Enrollment.course_id == course.id).order_by(User.email)
+        sa.select(User.email, Enrollment.role, Enrollment.section)
+        .join(Enrollment)
+        .where(Enrollment.course_id == course.id)
+        .order_by(User.email)
     ).all()
-    assert rows == [("alice@example.edu", "student", "A"), ("bob@example.edu", "student", "B"),
-                    ("carol@example.edu", "ta", ""), ("t@example.edu", "instructor", "")]
+    assert rows == [
+        ("alice@example.edu", "student", "A"),
+        ("bob@example.edu", "student", "B"),
+        ("carol@example.edu", "ta", ""),
+        ("t@example.edu", "instructor", ""),
+    ]
     # importing again with a changed section updates, and reports it
     r = upload(client, course, GOOD.replace("Bob Brown,,B", "Bob Brown,,C"))
     assert "1 with a new role or section" in r.get_data(as_text=True)
@@ -74,13 +82,17 @@ def test_bad_files(client, make_user, make_course):
     course = make_course(instructor=teacher)
     login(client, "t@example.edu")
     r = upload(client, course, "mail,fullname\nx@example.edu,X\n")
-    assert r.status_code == 400 and "Line 1: the header lacks email, name" in r.get_data(as_text=True)
+    assert r.status_code == 400 and "Line 1: the header lacks email, name" in r.get_data(
+        as_text=True
+    )
     r = upload(client, course, "")
     assert r.status_code == 400 and "the file is empty" in r.get_data(as_text=True)
     r = upload(client, course, "email,name\n")
     assert r.status_code == 400 and "has a header but no rows" in r.get_data(as_text=True)
     data = {"file": (io.BytesIO("email,name\nx@example.edu,Jos\xe9\n".encode("latin-1")), "r.csv")}
-    r = post(client, f"/courses/{course.id}/roster/import", data, content_type="multipart/form-data")
+    r = post(
+        client, f"/courses/{course.id}/roster/import", data, content_type="multipart/form-data"
+    )
     assert r.status_code == 400 and "not UTF-8" in r.get_data(as_text=True)
     r = post(client, f"/courses/{course.id}/roster/import", {}, content_type="multipart/form-data")
     assert r.status_code == 400 and "Choose a CSV file." in r.get_data(as_text=True)
