@@ -70,9 +70,11 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
 def register_blueprints(app: Flask) -> None:
     from .auth.routes import bp as auth_bp
     from .courses.routes import bp as courses_bp
+    from .student.routes import bp as student_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(courses_bp)
+    app.register_blueprint(student_bp)
 
 
 def register_errorhandlers(app: Flask) -> None:

@@ -201,9 +201,12 @@ class Variant(db.Model):
     regenerated silently."""
 
     __tablename__ = "variant"
-    __table_args__ = (sa.UniqueConstraint("assignment_problem_id", "user_id"),)
+    __table_args__ = (sa.UniqueConstraint("assignment_problem_id", "user_id", "number"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    # 1 for graded work; practice mode's "new variant" adds 2, 3, … (older ones stay, with
+    # their submissions: nothing is regenerated in place).
+    number: Mapped[int] = mapped_column(default=1, server_default="1")
     assignment_problem_id: Mapped[int] = mapped_column(
         sa.ForeignKey("assignment_problem.id", ondelete="CASCADE")
     )

@@ -182,3 +182,25 @@ def post(client, url, data=None, **kwargs):
 
 def login(client, email, password=TEST_PASSWORD):
     return post(client, "/login", {"email": email, "password": password})
+
+
+@pytest.fixture
+def make_assignment(app):
+    """make_assignment(course, problems=[(kind, config, points)], **assignment_fields)"""
+    from grader.models import Assignment, AssignmentProblem, ProblemTemplate
+
+    def make(course, problems=(), **fields):
+        fields.setdefault("title", "Homework")
+        fields.setdefault("published", True)
+        a = Assignment(course_id=course.id, **fields)
+        for pos, spec in enumerate(problems, 1):
+            kind, config, points = (*spec, 1.0)[:3] if len(spec) == 2 else spec
+            template = ProblemTemplate(
+                course_id=course.id, kind=kind, title=f"{kind} #{pos}", config=config
+            )
+            a.problems.append(AssignmentProblem(position=pos, points=points, template=template))
+        db.session.add(a)
+        db.session.commit()
+        return a
+
+    return make

@@ -14,6 +14,7 @@ from ..extensions import db
 from ..models import Course, Enrollment
 from ..services import as_sentence
 from ..services.access import can_create_courses, course_for, is_staff
+from ..services.assignments import course_assignments
 from ..services.courses import CourseError, RosterError, create_course, import_roster, roster
 from .forms import CourseForm, EnrolForm, RosterForm
 
@@ -62,14 +63,24 @@ def new():
     return render_template("courses/new.html", form=form), status
 
 
+def _home(course, role: str, enrol_form: EnrolForm, status: int = 200):
+    members = roster(course) if is_staff(role) else []
+    page = render_template(
+        "courses/home.html",
+        course=course,
+        role=role,
+        members=members,
+        enrol_form=enrol_form,
+        assignments=course_assignments(course, current_user, role),
+    )
+    return page, status
+
+
 @bp.get("/courses/<int:course_id>")
 @login_required
 def home(course_id: int):
     course, role = course_for(current_user, course_id)
-    members = roster(course) if is_staff(role) else []
-    return render_template(
-        "courses/home.html", course=course, role=role, members=members, enrol_form=EnrolForm()
-    )
+    return _home(course, role, EnrolForm())
 
 
 @bp.post("/courses/<int:course_id>/enrol")
@@ -78,13 +89,7 @@ def enrol(course_id: int):
     course, _role = course_for(current_user, course_id, "instructor")
     form = EnrolForm()
     if not form.validate_on_submit():
-        return render_template(
-            "courses/home.html",
-            course=course,
-            role="instructor",
-            members=roster(course),
-            enrol_form=form,
-        ), 400
+        return _home(course, "instructor", form, 400)
     buf = io.StringIO()
     writer = csv.writer(buf)
     writer.writerow(["email", "name", "role", "section"])
@@ -95,13 +100,7 @@ def enrol(course_id: int):
         result = import_roster(course, buf.getvalue(), acting=current_user)
     except RosterError as exc:
         form.email.errors.extend(as_sentence(msg) for _line, msg in exc.errors)
-        return render_template(
-            "courses/home.html",
-            course=course,
-            role="instructor",
-            members=roster(course),
-            enrol_form=form,
-        ), 400
+        return _home(course, "instructor", form, 400)
     return render_template("courses/roster_result.html", course=course, result=result)
 
 

@@ -1,0 +1,91 @@
+"""What a student sees of a course's assignments: each with its status, score and attempts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from flask import abort
+
+from ..extensions import db
+from ..models import Assignment, AssignmentProblem, Course, User, Variant
+from .access import course_for, is_staff
+from .submissions import ProblemState, problem_state
+from .variants import current_variant
+
+
+def assignment_for(user: User, assignment_id: int) -> tuple[Assignment, str]:
+    """The assignment and the user's role in its course; 404 if missing or (for a
+    student) unpublished, 403 if not in the course."""
+    assignment = db.session.get(Assignment, assignment_id)
+    if assignment is None:
+        abort(404)
+    _course, role = course_for(user, assignment.course_id)
+    if not assignment.published and not is_staff(role):
+        abort(404)
+    return assignment, role
+
+
+def problem_for(assignment: Assignment, problem_id: int) -> AssignmentProblem:
+    ap = db.session.get(AssignmentProblem, problem_id)
+    if ap is None or ap.assignment_id != assignment.id:
+        abort(404)
+    return ap
+
+
+@dataclass
+class AssignmentSummary:
+    assignment: Assignment
+    states: list[ProblemState]
+
+    @property
+    def points(self) -> float:
+        return sum(s.ap.points for s in self.states)
+
+    @property
+    def earned(self) -> float:
+        return sum(s.ap.points * (s.score or 0.0) for s in self.states)
+
+    @property
+    def attempts(self) -> int:
+        return sum(s.attempts_used for s in self.states)
+
+    @property
+    def status(self) -> str:
+        if not any(s.submissions for s in self.states):
+            return "not started"
+        finished = all(s.correct or s.refusal is not None for s in self.states)
+        return "done" if finished else "in progress"
+
+
+def summarise(assignment: Assignment, user: User, staff: bool = False) -> AssignmentSummary:
+    """Every problem's state for the user (no variant is created by looking)."""
+    return AssignmentSummary(
+        assignment,
+        [
+            problem_state(ap, user, current_variant(ap, user), staff=staff)
+            for ap in assignment.problems
+        ],
+    )
+
+
+def course_assignments(course: Course, user: User, role: str) -> list[AssignmentSummary]:
+    """The assignments a user sees in a course (students: published only), in order."""
+    query = (
+        sa.select(Assignment)
+        .where(Assignment.course_id == course.id)
+        .order_by(Assignment.due_at.is_(None), Assignment.due_at, Assignment.id)
+    )
+    if not is_staff(role):
+        query = query.where(Assignment.published.is_(True))
+    return [summarise(a, user, is_staff(role)) for a in db.session.scalars(query)]
+
+
+def variants_of(assignment: Assignment, user: User) -> list[Variant]:
+    return list(
+        db.session.scalars(
+            sa.select(Variant)
+            .join(AssignmentProblem)
+            .where(AssignmentProblem.assignment_id == assignment.id, Variant.user_id == user.id)
+        )
+    )

@@ -1,0 +1,145 @@
+"""The one place that turns a variant into HTML mathematics: LaTeX → MathML on the server
+(latex2mathml; no JavaScript or fonts from a CDN), and the answer grid of each field."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from latex2mathml.converter import convert
+from markupsafe import Markup
+
+import problems
+from problems.activations import ACTIVATIONS
+from problems.base import latex_mat, latex_num, latex_vec
+from problems.grading import subscript
+
+SYMBOLS = {
+    "W": "W",
+    "x": "x",
+    "b": "b",
+    "t": "t",
+    "z": "z",
+    "w": "w",
+    "W1": "W_1",
+    "b1": "b_1",
+    "W2": "W_2",
+    "b2": "b_2",
+}
+
+
+@lru_cache(maxsize=4096)
+def mathml(latex: str, block: bool = True) -> Markup:
+    """LaTeX as a MathML element (cached: the same string always gives the same markup)."""
+    return Markup(convert(latex, display="block" if block else "inline"))
+
+
+def split_lines(latex: str) -> list[str]:
+    """Split at top-level ``\\\\`` (not inside braces or environments): one line each."""
+    lines, depth, start, i = [], 0, 0, 0
+    while i < len(latex):
+        if latex.startswith(r"\begin", i) or latex[i] == "{":
+            depth += 1
+        elif latex.startswith(r"\end", i) or latex[i] == "}":
+            depth -= 1
+        elif depth == 0 and latex.startswith(r"\\", i):
+            lines.append(latex[start:i].strip())
+            start = i + 2
+            i += 1
+        i += 1
+    lines.append(latex[start:].strip())
+    return [line for line in lines if line]
+
+
+def math_lines(latex: str) -> list[Markup]:
+    return [mathml(line) for line in split_lines(latex)]
+
+
+def given(params: dict) -> list[Markup]:
+    """The question's numbers as mathematics: vectors as columns, matrices as matrices."""
+    out = []
+    for key, value in params.items():
+        if key not in SYMBOLS:
+            continue
+        if isinstance(value, list) and value and isinstance(value[0], list):
+            out.append(mathml(f"{SYMBOLS[key]} = {latex_mat(value)}"))
+        elif isinstance(value, list):
+            out.append(mathml(f"{SYMBOLS[key]} = {latex_vec(value)}"))
+        elif isinstance(value, int | float) and not isinstance(value, bool):
+            out.append(mathml(f"{SYMBOLS[key]} = {latex_num(value)}"))
+    return out
+
+
+def activation_names(params: dict) -> list[str]:
+    """'f = ReLU' lines naming the activation(s) and α of a variant."""
+    out = []
+    for key, alpha_key, label in (
+        ("activation", "alpha", "f"),
+        ("activation1", "alpha1", "f₁"),
+        ("activation2", "alpha2", "f₂"),
+    ):
+        if params.get(key) in ACTIVATIONS:
+            act = ACTIVATIONS[params[key]]
+            text = f"{label} = {act.name}"
+            if act.has_alpha:
+                text += f" with α = {latex_num(act.alpha(params.get(alpha_key)))}"
+            out.append(text)
+    return out
+
+
+def steps(kind: str, params: dict) -> list[dict]:
+    """The worked solution, each step with its mathematics as MathML lines."""
+    return [
+        {"title": s.title, "text": s.text, "math": math_lines(s.latex) if s.latex else []}
+        for s in problems.get(kind).solution(params)
+    ]
+
+
+def grid(field: dict) -> list[list[dict]]:
+    """Rows of inputs for an answer: name (``ans-y-0``, ``ans-W-1-2``) and label (``y₁``)."""
+    name, symbol, shape = field["name"], field["symbol"], field["shape"]
+    if len(shape) == 0 or field["type"] != "number":
+        return [[{"name": f"ans-{name}", "label": symbol}]]
+    if len(shape) == 1:
+        return [
+            [{"name": f"ans-{name}-{i}", "label": f"{symbol}{subscript(i + 1)}"}]
+            for i in range(shape[0])
+        ]
+    return [
+        [
+            {
+                "name": f"ans-{name}-{i}-{j}",
+                "label": f"{symbol}{subscript(i + 1)}{subscript(j + 1)}",
+            }
+            for j in range(shape[1])
+        ]
+        for i in range(shape[0])
+    ]
+
+
+def read_grid(fields: list[dict], form) -> dict:
+    """A submission from the grid's form inputs. A list pasted into the first box of a
+    vector or matrix (``[0, 5, 4]``) stands for the whole answer when the rest is blank."""
+    answers: dict = {}
+    for f in fields:
+        name, shape = f["name"], f["shape"]
+        if len(shape) == 0 or f["type"] != "number":
+            answers[name] = form.get(f"ans-{name}", "")
+            continue
+        if len(shape) == 1:
+            cells = [form.get(f"ans-{name}-{i}", "") for i in range(shape[0])]
+            first = f"ans-{name}-0"
+        else:
+            cells = [
+                [form.get(f"ans-{name}-{i}-{j}", "") for j in range(shape[1])]
+                for i in range(shape[0])
+            ]
+            first = f"ans-{name}-0-0"
+        flat = cells if len(shape) == 1 else [c for row in cells for c in row]
+        pasted = form.get(first, "").strip()
+        if pasted.startswith("[") and not any(c.strip() for c in flat[1:]):
+            answers[name] = pasted
+        elif not any(c.strip() for c in flat):
+            answers[name] = ""
+        else:
+            answers[name] = cells
+    return answers

@@ -1,0 +1,226 @@
+"""A student's attempt: the rules in force (dates, extensions, quiz time, attempts), then
+parse and grade with the problem's policy, and store raw values and result in one
+transaction. Format errors are returned, not stored, and use no attempt."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+
+import problems
+
+from ..extensions import db
+from ..models import Assignment, AssignmentProblem, Extension, Submission, User, Variant, utcnow
+from .variants import get_or_create_variant, problem_policy
+
+MAX_KEY = 200
+
+
+class SubmissionRefused(Exception):
+    """A submission the rules do not allow now: ``status`` (403/409), ``error`` code, message."""
+
+    def __init__(self, status: int, error: str, message: str):
+        super().__init__(message)
+        self.status, self.error, self.message = status, error, message
+
+
+class FormatErrors(Exception):
+    """Entries that could not be read: nothing was graded, no attempt was used."""
+
+    def __init__(self, errors: dict[str, str], feedback: list[str]):
+        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
+        self.errors, self.feedback = errors, feedback
+
+
+@dataclass
+class Dates:
+    opens_at: datetime | None
+    due_at: datetime | None
+    closes_at: datetime | None
+    excused: bool = False
+
+
+def dates_for(assignment: Assignment, user: User) -> Dates:
+    """The assignment's dates with the student's extension (if any) applied."""
+    ext = db.session.scalar(
+        sa.select(Extension).where(
+            Extension.assignment_id == assignment.id, Extension.user_id == user.id
+        )
+    )
+    due, closes = assignment.due_at, assignment.closes_at
+    if ext is not None:
+        due = ext.due_at or due
+        if ext.closes_at is not None:
+            closes = ext.closes_at
+        elif closes is not None and due is not None and due > closes:
+            closes = due  # an extension past the closing date keeps it open until then
+    return Dates(assignment.opens_at, due, closes, bool(ext and ext.excused))
+
+
+def quiz_ends_at(assignment: Assignment, user: User) -> datetime | None:
+    """For a timed quiz: the first view of any of its problems plus the time limit."""
+    if assignment.mode != "quiz" or not assignment.time_limit_minutes:
+        return None
+    started = db.session.scalar(
+        sa.select(sa.func.min(Variant.created_at))
+        .join(AssignmentProblem, Variant.assignment_problem_id == AssignmentProblem.id)
+        .where(AssignmentProblem.assignment_id == assignment.id, Variant.user_id == user.id)
+    )
+    if started is None:
+        return None
+    return started + timedelta(minutes=assignment.time_limit_minutes)
+
+
+@dataclass
+class ProblemState:
+    """Where a student stands on one problem: attempts, score, what is allowed now."""
+
+    ap: AssignmentProblem
+    variant: Variant | None
+    submissions: list[Submission] = field(default_factory=list)
+    attempts_left: int | None = None  # None: unlimited
+    score: float | None = None  # the credited score in [0, 1] (best or last), None if none
+    correct: bool = False
+    solution_released: bool = False
+    refusal: SubmissionRefused | None = None
+    late_now: bool = False
+    ends_at: datetime | None = None
+
+    @property
+    def attempts_used(self) -> int:
+        return len(self.submissions)
+
+
+def fmt_time(t: datetime) -> str:
+    return t.strftime("%Y-%m-%d %H:%M UTC")
+
+
+def problem_state(
+    ap: AssignmentProblem,
+    user: User,
+    variant: Variant | None,
+    now: datetime | None = None,
+    staff: bool = False,
+) -> ProblemState:
+    """The student's standing on ``ap`` with ``variant`` (their current one, or None)."""
+    now = now or utcnow()
+    assignment = ap.assignment
+    dates = dates_for(assignment, user)
+    subs = list(variant.submissions) if variant is not None else []
+    state = ProblemState(ap=ap, variant=variant, submissions=subs)
+    if assignment.max_attempts is not None:
+        state.attempts_left = max(0, assignment.max_attempts - len(subs))
+    if subs:
+        scores = [s.score for s in subs]
+        state.score = scores[-1] if assignment.score_policy == "last" else max(scores)
+        state.correct = any(s.raw_score >= 1.0 for s in subs)
+    state.ends_at = quiz_ends_at(assignment, user)
+    state.late_now = bool(dates.due_at and now > dates.due_at)
+    if dates.opens_at and now < dates.opens_at:
+        state.refusal = SubmissionRefused(
+            409, "not_open", f"This assignment opens on {fmt_time(dates.opens_at)}."
+        )
+    elif dates.closes_at and now > dates.closes_at:
+        state.refusal = SubmissionRefused(
+            409, "closed", f"This assignment closed on {fmt_time(dates.closes_at)}."
+        )
+    elif state.ends_at and now > state.ends_at:
+        state.refusal = SubmissionRefused(
+            409,
+            "time_up",
+            f"Your time for this quiz ran out at {fmt_time(state.ends_at)}; answers are no longer accepted.",
+        )
+    elif state.attempts_left == 0:
+        state.refusal = SubmissionRefused(
+            409,
+            "no_attempts_left",
+            f"You have used all {assignment.max_attempts} attempts on this problem.",
+        )
+    release = assignment.solution_release
+    state.solution_released = staff or (
+        (release == "after_correct" and state.correct)
+        or (release == "after_attempts" and (state.correct or state.attempts_left == 0))
+        or (release == "after_due" and dates.due_at is not None and now > dates.due_at)
+    )
+    return state
+
+
+def submit(
+    ap: AssignmentProblem,
+    user: User,
+    answers: object,
+    idempotency_key: str | None = None,
+    now: datetime | None = None,
+) -> tuple[Submission, bool]:
+    """Grade and store one attempt on the student's current variant.
+
+    Returns (submission, replayed): ``replayed`` is True when ``idempotency_key`` was used
+    before, and the first result is returned without a new attempt. Raises FormatErrors (no
+    attempt used) or SubmissionRefused (dates, quiz time, attempts).
+    """
+    if idempotency_key is not None and (
+        not idempotency_key.strip() or len(idempotency_key) > MAX_KEY
+    ):
+        raise SubmissionRefused(
+            400, "bad_idempotency_key", f"An Idempotency-Key has 1 to {MAX_KEY} characters."
+        )
+    variant = get_or_create_variant(ap, user)
+    if idempotency_key is not None:
+        earlier = _by_key(variant, idempotency_key)
+        if earlier is not None:
+            return earlier, True
+    kind = problems.get(variant.kind)
+    grade = kind.grade(variant.params, answers, problem_policy(ap))
+    if grade.format_errors:
+        raise FormatErrors(grade.format_errors, grade.feedback)
+
+    for _ in range(3):  # a concurrent attempt may take our attempt number: count again
+        now_ = now or utcnow()
+        db.session.refresh(variant)
+        state = problem_state(ap, user, variant, now_)
+        if state.refusal is not None:
+            raise state.refusal
+        assignment = ap.assignment
+        late = state.late_now
+        score = grade.score
+        if late:
+            score *= 1.0 - assignment.late_penalty
+        attempt = state.attempts_used + 1
+        score *= max(0.0, 1.0 - assignment.retry_penalty * (attempt - 1))
+        sub = Submission(
+            variant_id=variant.id,
+            attempt=attempt,
+            raw=answers,
+            parsed=grade.parsed,
+            raw_score=grade.score,
+            score=round(score, 12),
+            results=grade.results,
+            misconceptions=grade.misconceptions,
+            feedback=grade.feedback,
+            late=late,
+            idempotency_key=idempotency_key,
+            created_at=now_,
+        )
+        db.session.add(sub)
+        try:
+            db.session.commit()
+            return sub, False
+        except sa.exc.IntegrityError:
+            db.session.rollback()
+            if idempotency_key is not None:
+                earlier = _by_key(variant, idempotency_key)
+                if earlier is not None:
+                    return earlier, True
+    raise SubmissionRefused(
+        409, "conflict", "Another submission was being saved at the same time; send it again."
+    )
+
+
+def _by_key(variant: Variant, key: str) -> Submission | None:
+    return db.session.scalar(
+        sa.select(Submission).where(
+            Submission.variant_id == variant.id, Submission.idempotency_key == key
+        )
+    )

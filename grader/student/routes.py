@@ -1,0 +1,163 @@
+"""The student's loop: assignment, problem page with their own numbers, answer grid,
+graded feedback, worked solution and plot; practice variants; timed quizzes."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+
+import problems
+
+from ..models import utcnow
+from ..services import render
+from ..services.access import is_staff
+from ..services.assignments import assignment_for, problem_for, summarise
+from ..services.plots import activation_svg, plot_for
+from ..services.submissions import FormatErrors, SubmissionRefused, dates_for, problem_state, submit
+from ..services.variants import (
+    current_variant,
+    get_or_create_variant,
+    new_practice_variant,
+    problem_policy,
+)
+
+bp = Blueprint("student", __name__)
+
+
+class CsrfOnly(FlaskForm):
+    """The answer grid's fields are built per problem; this form carries the CSRF token."""
+
+
+@bp.get("/assignments/<int:assignment_id>")
+@login_required
+def assignment(assignment_id: int):
+    a, role = assignment_for(current_user, assignment_id)
+    summary = summarise(a, current_user, is_staff(role))
+    return render_template(
+        "student/assignment.html", a=a, role=role, summary=summary, dates=dates_for(a, current_user)
+    )
+
+
+def _page(a, ap, role, variant, *, status=200, raw=None, format_errors=None, format_feedback=None):
+    kind = problems.get(variant.kind)
+    policy = problem_policy(ap)
+    state = problem_state(ap, current_user, variant, staff=is_staff(role))
+    fields = kind.answer_fields(variant.params)
+    last = state.submissions[-1] if state.submissions else None
+    shown = raw if raw is not None else (last.raw if last else {})
+    return render_template(
+        "student/problem.html",
+        a=a,
+        ap=ap,
+        role=role,
+        variant=variant,
+        state=state,
+        kind=kind,
+        fields=fields,
+        grids={f["name"]: render.grid(f) for f in fields},
+        values=_flat_values(fields, shown),
+        prompt=kind.prompt(variant.params),
+        given=render.given(variant.params),
+        activations=render.activation_names(variant.params),
+        rule=kind.describe_policy(policy),
+        last=last if raw is None else None,
+        format_errors=format_errors or {},
+        format_feedback=format_feedback or [],
+        steps=render.steps(variant.kind, variant.params) if state.solution_released else [],
+        has_plot=plot_for(variant.kind, variant.params) is not None,
+        form=CsrfOnly(),
+        dates=dates_for(a, current_user),
+    ), status
+
+
+@bp.route("/assignments/<int:assignment_id>/problems/<int:problem_id>", methods=["GET", "POST"])
+@login_required
+def problem(assignment_id: int, problem_id: int):
+    a, role = assignment_for(current_user, assignment_id)
+    ap = problem_for(a, problem_id)
+    dates = dates_for(a, current_user)
+    if not is_staff(role) and dates.opens_at and utcnow() < dates.opens_at:
+        abort(403, f"This assignment opens on {dates.opens_at:%Y-%m-%d %H:%M} UTC.")
+    variant = get_or_create_variant(ap, current_user)
+    if request.method == "GET":
+        return _page(a, ap, role, variant)
+    form = CsrfOnly()
+    if not form.validate_on_submit():
+        abort(400, "The form's security token is missing or stale: reload the page.")
+    fields = problems.get(variant.kind).answer_fields(variant.params)
+    answers = render.read_grid(fields, request.form)
+    try:
+        sub, _replayed = submit(ap, current_user, answers)
+    except FormatErrors as exc:
+        return _page(
+            a,
+            ap,
+            role,
+            variant,
+            status=422,
+            raw=answers,
+            format_errors=exc.errors,
+            format_feedback=["Nothing was graded and no attempt was used: fix the marked entries."],
+        )
+    except SubmissionRefused as exc:
+        flash(exc.message, "error")
+        return _page(a, ap, role, variant, status=exc.status, raw=answers)
+    flash(f"Attempt {sub.attempt} received and graded.", "info")
+    return redirect(url_for("student.problem", assignment_id=a.id, problem_id=ap.id) + "#result")
+
+
+@bp.post("/assignments/<int:assignment_id>/problems/<int:problem_id>/new-variant")
+@login_required
+def new_variant(assignment_id: int, problem_id: int):
+    a, _role = assignment_for(current_user, assignment_id)
+    ap = problem_for(a, problem_id)
+    if a.mode != "practice":
+        abort(403, "New variants are for practice assignments only.")
+    if not CsrfOnly().validate_on_submit():
+        abort(400, "The form's security token is missing or stale: reload the page.")
+    new_practice_variant(ap, current_user)
+    flash("Here is a new variant with new numbers.", "info")
+    return redirect(url_for("student.problem", assignment_id=a.id, problem_id=ap.id))
+
+
+@bp.get("/assignments/<int:assignment_id>/problems/<int:problem_id>/plot.svg")
+@login_required
+def plot(assignment_id: int, problem_id: int):
+    a, role = assignment_for(current_user, assignment_id)
+    ap = problem_for(a, problem_id)
+    variant = current_variant(ap, current_user)
+    if variant is None:
+        abort(404)
+    state = problem_state(ap, current_user, variant, staff=is_staff(role))
+    args = plot_for(variant.kind, variant.params)
+    if args is None or not state.solution_released:
+        abort(404)
+    svg = activation_svg(*args)
+    return Response(
+        svg, mimetype="image/svg+xml", headers={"Cache-Control": "private, max-age=3600"}
+    )
+
+
+def _flat_values(fields: list[dict], raw: dict) -> dict[str, str]:
+    """Input name → the value to show in it (the last attempt, or what was just typed)."""
+    values: dict[str, str] = {}
+    if not isinstance(raw, dict):
+        return values
+    for f in fields:
+        value = raw.get(f["name"])
+        if value is None:
+            continue
+        name = f"ans-{f['name']}"
+        if isinstance(value, list) and f["type"] == "number" and f["shape"]:
+            for i, row in enumerate(value):
+                if isinstance(row, list):
+                    for j, cell in enumerate(row):
+                        values[f"{name}-{i}-{j}"] = str(cell)
+                else:
+                    values[f"{name}-{i}"] = str(row)
+        elif isinstance(value, str) and f["shape"] and f["type"] == "number":
+            values[f"{name}-0" if len(f["shape"]) == 1 else f"{name}-0-0"] = value
+        else:
+            values[name] = str(value).lower() if isinstance(value, bool) else str(value)
+    return values
