@@ -95,7 +95,7 @@ def test_thirty_students_get_distinct_dense_layers(app, make_course, make_user, 
     course = make_course()
     a = make_assignment(course, [("dense_forward", {}, 1)])
     params = set()
-    for i in range(30):
+    for _ in range(30):
         v = get_or_create_variant(a.problems[0], make_user(password=None))
         params.add(repr(v.params))
     assert len(params) >= 27  # at least 90 % distinct
