@@ -5,8 +5,9 @@ from __future__ import annotations
 import os
 
 import sqlalchemy as sa
-from flask import Flask, render_template
+from flask import Flask, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
 
 from . import config as config_module
 from .extensions import csrf, db, login_manager, migrate
@@ -68,6 +69,7 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    from .api.routes import bp as api_bp
     from .auth.routes import bp as auth_bp
     from .courses.routes import bp as courses_bp
     from .student.routes import bp as student_bp
@@ -75,20 +77,39 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(auth_bp)
     app.register_blueprint(courses_bp)
     app.register_blueprint(student_bp)
+    app.register_blueprint(api_bp)
+
+
+ERROR_CODES = {
+    400: "bad_request",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "too_large",
+    500: "server_error",
+}
 
 
 def register_errorhandlers(app: Flask) -> None:
+    """Error pages in the app's look; JSON ``{"error", "message"}`` under /api/."""
+
     def render(code: int, title: str, message: str):
+        if request.path.startswith("/api/"):
+            return jsonify({"error": ERROR_CODES.get(code, "error"), "message": message}), code
         return render_template("errors/error.html", code=code, title=title, message=message), code
 
-    app.register_error_handler(400, lambda e: render(400, "Bad request", e.description))
-    app.register_error_handler(
-        403, lambda e: render(403, "Forbidden", "You do not have access to this page.")
-    )
-    app.register_error_handler(404, lambda e: render(404, "Not found", "There is no such page."))
-    app.register_error_handler(
-        413, lambda e: render(413, "Too large", "The upload is larger than 2 MB.")
-    )
+    def handle(e: HTTPException):
+        code = e.code or 500
+        default = type(e).description
+        message = (
+            e.description
+            if e.description and e.description != default
+            else DEFAULT_MESSAGES.get(code, default)
+        )
+        return render(code, e.name, message)
+
+    for code in (400, 403, 404, 405, 413):
+        app.register_error_handler(code, handle)
     app.register_error_handler(
         CSRFError,
         lambda e: render(
@@ -102,6 +123,15 @@ def register_errorhandlers(app: Flask) -> None:
     def server_error(e):
         db.session.rollback()
         return render(500, "Server error", "Something went wrong on our side; nothing was saved.")
+
+
+DEFAULT_MESSAGES = {
+    400: "The request could not be understood.",
+    403: "You do not have access to this page.",
+    404: "There is no such page.",
+    405: "This address does not accept that method.",
+    413: "The upload is larger than 2 MB.",
+}
 
 
 def register_security_headers(app: Flask) -> None:

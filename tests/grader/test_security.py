@@ -57,7 +57,7 @@ def test_404_page_in_the_apps_look(client):
     r = client.get("/no/such/page")
     assert r.status_code == 404
     body = r.get_data(as_text=True)
-    assert "404 — Not found" in body and "style.css" in body
+    assert "404 — Not Found" in body and "style.css" in body
 
 
 def test_pages_need_login(client):

@@ -1,0 +1,241 @@
+"""The JSON API, /api/v1, with bearer tokens: a student's courses, assignments, own
+variants and submissions. Errors are JSON: {"error": code, "message": …}."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import Blueprint, g, jsonify, request
+
+import problems
+
+from ..extensions import csrf, db
+from ..models import Course, Enrollment, Submission, Variant
+from ..services.access import course_for, is_staff
+from ..services.accounts import authenticate
+from ..services.assignments import assignment_for, course_assignments, problem_for
+from ..services.submissions import FormatErrors, SubmissionRefused, problem_state, submit
+from ..services.tokens import issue_token, revoke, token_from
+from ..services.variants import get_or_create_variant, problem_policy
+from .openapi import openapi_document
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+csrf.exempt(bp)
+
+PUBLIC = {"api.create_token", "api.openapi"}
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, error: str, message: str, **extra):
+        super().__init__(message)
+        self.status, self.error, self.message, self.extra = status, error, message, extra
+
+
+@bp.errorhandler(ApiError)
+def api_error(exc: ApiError):
+    return jsonify({"error": exc.error, "message": exc.message, **exc.extra}), exc.status
+
+
+@bp.before_request
+def bearer_token():
+    if request.endpoint in PUBLIC:
+        return None
+    header = request.headers.get("Authorization", "")
+    scheme, _, raw = header.partition(" ")
+    token = token_from(raw.strip()) if scheme.lower() == "bearer" else None
+    if token is None:
+        response = jsonify(
+            {
+                "error": "unauthorized",
+                "message": "Send a valid token: Authorization: Bearer <token>.",
+            }
+        )
+        response.headers["WWW-Authenticate"] = 'Bearer realm="api"'
+        return response, 401
+    g.api_token = token
+    g.api_user = token.user
+    return None
+
+
+def body() -> dict:
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        raise ApiError(
+            400, "bad_json", "The body must be a JSON object (Content-Type: application/json)."
+        )
+    return data
+
+
+@bp.post("/tokens")
+def create_token():
+    data = body()
+    email, password = data.get("email"), data.get("password")
+    if not isinstance(email, str) or not isinstance(password, str):
+        raise ApiError(400, "bad_request", 'Send {"email": …, "password": …} as strings.')
+    user, error = authenticate(email, password)
+    if user is None:
+        raise ApiError(401, "unauthorized", error)
+    raw, token = issue_token(user)
+    return jsonify({"token": raw, "expires_at": token.expires_at.isoformat()}), 201
+
+
+@bp.delete("/tokens/current")
+def delete_token():
+    revoke(g.api_token)
+    return "", 204
+
+
+@bp.get("/me")
+def me():
+    u = g.api_user
+    return jsonify({"id": u.id, "email": u.email, "name": u.name, "is_admin": u.is_admin})
+
+
+@bp.get("/courses")
+def courses():
+    rows = db.session.execute(
+        sa.select(Course, Enrollment.role)
+        .join(Enrollment)
+        .where(Enrollment.user_id == g.api_user.id)
+        .order_by(Course.code)
+    ).all()
+    return jsonify(
+        [{"id": c.id, "code": c.code, "title": c.title, "role": role} for c, role in rows]
+    )
+
+
+def _time(t):
+    return t.isoformat() if t else None
+
+
+@bp.get("/courses/<int:course_id>/assignments")
+def assignments(course_id: int):
+    course, role = course_for(g.api_user, course_id)
+    return jsonify(
+        [
+            {
+                "id": s.assignment.id,
+                "title": s.assignment.title,
+                "mode": s.assignment.mode,
+                "published": s.assignment.published,
+                "opens_at": _time(s.assignment.opens_at),
+                "due_at": _time(s.assignment.due_at),
+                "closes_at": _time(s.assignment.closes_at),
+                "status": s.status,
+                "score": s.earned,
+                "points": s.points,
+                "attempts": s.attempts,
+            }
+            for s in course_assignments(course, g.api_user, role)
+        ]
+    )
+
+
+def _solution(variant: Variant) -> list[dict]:
+    return [s.to_dict() for s in problems.get(variant.kind).solution(variant.params)]
+
+
+def _problem(ap, role) -> dict:
+    variant = get_or_create_variant(ap, g.api_user)
+    kind = problems.get(variant.kind)
+    state = problem_state(ap, g.api_user, variant, staff=is_staff(role))
+    return {
+        "id": ap.id,
+        "position": ap.position,
+        "title": ap.template.title,
+        "kind": variant.kind,
+        "points": ap.points,
+        "params": variant.params,
+        "prompt": kind.prompt(variant.params),
+        "answer_fields": kind.answer_fields(variant.params),
+        "tolerance": kind.describe_policy(problem_policy(ap)),
+        "attempts_used": state.attempts_used,
+        "attempts_left": state.attempts_left,
+        "best_score": state.score,
+        "correct": state.correct,
+        "accepting": state.refusal is None,
+        "solution": _solution(variant) if state.solution_released else None,
+    }
+
+
+@bp.get("/assignments/<int:assignment_id>")
+def assignment(assignment_id: int):
+    a, role = assignment_for(g.api_user, assignment_id)
+    return jsonify(
+        {
+            "id": a.id,
+            "course_id": a.course_id,
+            "title": a.title,
+            "mode": a.mode,
+            "due_at": _time(a.due_at),
+            "closes_at": _time(a.closes_at),
+            "max_attempts": a.max_attempts,
+            "time_limit_minutes": a.time_limit_minutes,
+            "problems": [_problem(ap, role) for ap in a.problems],
+        }
+    )
+
+
+def _submission(sub: Submission) -> dict:
+    return {
+        "id": sub.id,
+        "attempt": sub.attempt,
+        "variant": sub.variant.number,
+        "submitted_at": sub.created_at.isoformat(),
+        "answers": sub.raw,
+        "score": sub.score,
+        "raw_score": sub.raw_score,
+        "late": sub.late,
+        "results": sub.results,
+        "misconceptions": sub.misconceptions,
+        "feedback": sub.feedback,
+    }
+
+
+@bp.post("/assignments/<int:assignment_id>/problems/<int:problem_id>/submissions")
+def create_submission(assignment_id: int, problem_id: int):
+    a, role = assignment_for(g.api_user, assignment_id)
+    ap = problem_for(a, problem_id)
+    data = body()
+    if not isinstance(data.get("answers"), dict):
+        raise ApiError(400, "bad_request", 'Send {"answers": {name: value, …}}.')
+    try:
+        sub, replayed = submit(
+            ap, g.api_user, data["answers"], request.headers.get("Idempotency-Key")
+        )
+    except FormatErrors as exc:
+        raise ApiError(
+            422,
+            "format_errors",
+            "Some entries could not be read; nothing was graded and no attempt was used.",
+            format_errors=exc.errors,
+        ) from None
+    except SubmissionRefused as exc:
+        raise ApiError(exc.status, exc.error, exc.message) from None
+    state = problem_state(ap, g.api_user, sub.variant, staff=is_staff(role))
+    out = _submission(sub) | {
+        "attempts_left": state.attempts_left,
+        "best_score": state.score,
+        "solution": _solution(sub.variant) if state.solution_released else None,
+    }
+    response = jsonify(out)
+    if replayed:
+        response.headers["Idempotent-Replayed"] = "true"
+    return response, 201
+
+
+@bp.get("/assignments/<int:assignment_id>/problems/<int:problem_id>/submissions")
+def list_submissions(assignment_id: int, problem_id: int):
+    a, _role = assignment_for(g.api_user, assignment_id)
+    ap = problem_for(a, problem_id)
+    subs = db.session.scalars(
+        sa.select(Submission)
+        .join(Variant)
+        .where(Variant.assignment_problem_id == ap.id, Variant.user_id == g.api_user.id)
+        .order_by(Variant.number, Submission.attempt)
+    )
+    return jsonify([_submission(s) for s in subs])
+
+
+@bp.get("/openapi.json")
+def openapi():
+    return jsonify(openapi_document())
