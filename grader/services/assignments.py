@@ -10,7 +10,7 @@ from flask import abort
 from ..extensions import db
 from ..models import Assignment, AssignmentProblem, Course, User, Variant
 from .access import course_for, is_staff
-from .submissions import ProblemState, problem_state
+from .submissions import ProblemState, dates_for, problem_state
 from .variants import current_variant
 
 
@@ -60,10 +60,11 @@ class AssignmentSummary:
 
 def summarise(assignment: Assignment, user: User, staff: bool = False) -> AssignmentSummary:
     """Every problem's state for the user (no variant is created by looking)."""
+    dates = dates_for(assignment, user)
     return AssignmentSummary(
         assignment,
         [
-            problem_state(ap, user, current_variant(ap, user), staff=staff)
+            problem_state(ap, user, current_variant(ap, user), staff=staff, dates=dates)
             for ap in assignment.problems
         ],
     )

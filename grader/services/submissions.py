@@ -103,11 +103,13 @@ def problem_state(
     variant: Variant | None,
     now: datetime | None = None,
     staff: bool = False,
+    dates: Dates | None = None,
 ) -> ProblemState:
-    """The student's standing on ``ap`` with ``variant`` (their current one, or None)."""
+    """The student's standing on ``ap`` with ``variant`` (their current one, or None).
+    ``dates`` may be passed when known (one look-up per assignment, not per problem)."""
     now = now or utcnow()
     assignment = ap.assignment
-    dates = dates_for(assignment, user)
+    dates = dates or dates_for(assignment, user)
     subs = list(variant.submissions) if variant is not None else []
     state = ProblemState(ap=ap, variant=variant, submissions=subs)
     if assignment.max_attempts is not None:

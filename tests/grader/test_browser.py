@@ -9,10 +9,19 @@ import threading
 import pytest
 from werkzeug.serving import make_server
 
-WORKED = {"fixed": {"W": [[1, -1], [0, 2], [3, 1]], "x": [1, 2], "b": [0, 1, -1], "activation": "relu"}}
+WORKED = {
+    "fixed": {"W": [[1, -1], [0, 2], [3, 1]], "x": [1, 2], "b": [0, 1, -1], "activation": "relu"}
+}
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run", "--disable-quic"]
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
 
 pytestmark = pytest.mark.browser
 
@@ -37,7 +46,9 @@ def live_server(app):
     thread.join(5)
 
 
-def test_student_answers_the_worked_example(live_server, make_course, make_user, enrol, make_assignment, tmp_path):
+def test_student_answers_the_worked_example(
+    live_server, make_course, make_user, enrol, make_assignment, tmp_path
+):
     missing = browser_available()
     if missing:
         if os.environ.get("CI"):
@@ -47,7 +58,7 @@ def test_student_answers_the_worked_example(live_server, make_course, make_user,
 
     course = make_course("NN-W3")
     enrol(make_user(email="ada@example.edu", name="Ada Lovelace"), course)
-    a = make_assignment(course, [("dense_forward", WORKED, 10)], title="Homework 3", max_attempts=3)
+    make_assignment(course, [("dense_forward", WORKED, 10)], title="Homework 3", max_attempts=3)
 
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
@@ -82,10 +93,15 @@ def test_student_answers_the_worked_example(live_server, make_course, make_user,
         expect(page.get_by_text("Wx = [-1, 4, 5]")).to_be_visible()
         plot = page.get_by_role("img", name="Plot of the activation with your z values marked")
         expect(plot).to_be_visible()
-        page.wait_for_function("() => { const i = document.querySelector('figure img');"
-                               " return i && i.complete && i.naturalWidth > 0; }", timeout=15000)
+        page.wait_for_function(
+            "() => { const i = document.querySelector('figure img');"
+            " return i && i.complete && i.naturalWidth > 0; }",
+            timeout=15000,
+        )
         assert plot.evaluate("img => img.naturalWidth") == 576  # 6 in × 72 pt × 4/3 px per pt
         page.screenshot(path=str(tmp_path / "solution.png"), full_page=True)
         if os.environ.get("SCREENSHOT_DIR"):
-            page.screenshot(path=os.path.join(os.environ["SCREENSHOT_DIR"], "solution.png"), full_page=True)
+            page.screenshot(
+                path=os.path.join(os.environ["SCREENSHOT_DIR"], "solution.png"), full_page=True
+            )
         browser.close()
