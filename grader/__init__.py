@@ -72,11 +72,13 @@ def register_blueprints(app: Flask) -> None:
     from .api.routes import bp as api_bp
     from .auth.routes import bp as auth_bp
     from .courses.routes import bp as courses_bp
+    from .instructor.routes import bp as instructor_bp
     from .student.routes import bp as student_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(courses_bp)
     app.register_blueprint(student_bp)
+    app.register_blueprint(instructor_bp)
     app.register_blueprint(api_bp)
 
 

@@ -1,4 +1,5 @@
-"""``flask --app grader …`` commands: create-user, create-course, import-roster, seed-demo."""
+"""``flask --app grader …`` commands: create-user, create-course, import-roster, seed-demo,
+export-assignment, import-assignment, regrade, export-grades."""
 
 from __future__ import annotations
 
@@ -7,10 +8,14 @@ import sqlalchemy as sa
 from flask import Flask
 
 from .extensions import db
-from .models import User
+from .models import Assignment, User
+from .services import regrade as regrade_service
 from .services.accounts import AccountError, new_user, normalise_email
+from .services.assignment_spec import SpecError, export_yaml, import_assignment
 from .services.courses import CourseError, RosterError, course_by_code, create_course, import_roster
 from .services.demo import DEMO_PASSWORD, seed_demo
+from .services.exports import FORMATS, export_lines, long_rows_query
+from .services.gradebook import students_query
 
 
 def register(app: Flask) -> None:
@@ -99,3 +104,112 @@ def register(app: Flask) -> None:
             seed_demo_command.callback()
         else:
             click.echo("The database has users; the demo course is not loaded.")
+
+    @app.cli.command("export-assignment")
+    @click.argument("assignment_id", type=int)
+    @click.option(
+        "-o",
+        "--output",
+        type=click.File("w", encoding="utf-8"),
+        default="-",
+        help="File (default: stdout).",
+    )
+    def export_assignment_command(assignment_id, output):
+        """Write an assignment and its problem templates as YAML."""
+        a = db.session.get(Assignment, assignment_id)
+        if a is None:
+            raise click.ClickException(f"no assignment with id {assignment_id}")
+        output.write(export_yaml(a))
+
+    @app.cli.command("import-assignment")
+    @click.argument("code")
+    @click.argument("file", type=click.File("r", encoding="utf-8"))
+    def import_assignment_command(code, file):
+        """Create an assignment in course CODE from a YAML (or JSON) file; all or nothing."""
+        course = course_by_code(code)
+        if course is None:
+            raise click.ClickException(f"no course with code {code}")
+        try:
+            a = import_assignment(course, file.read())
+        except SpecError as exc:
+            for line, message in exc.errors:
+                click.echo(f"line {line}: {message}" if line else message, err=True)
+            raise click.ClickException(
+                f"{len(exc.errors)} error(s); nothing was imported"
+            ) from None
+        click.echo(
+            f"Imported assignment {a.id} “{a.title}” with {len(a.problems)} problems into {course.code}."
+        )
+
+    @app.cli.command("regrade")
+    @click.argument("assignment_id", type=int)
+    @click.option("--dry-run", is_flag=True, help="Show what would change; write nothing.")
+    def regrade_command(assignment_id, dry_run):
+        """Grade every submission of an assignment again with the current policies and keys."""
+        a = db.session.get(Assignment, assignment_id)
+        if a is None:
+            raise click.ClickException(f"no assignment with id {assignment_id}")
+        total = regrade_service.submission_count(a)
+        run = (
+            regrade_service.plan
+            if dry_run
+            else (lambda a, progress: regrade_service.apply(a, None, progress))
+        )
+        with click.progressbar(
+            length=total, label="Regrading", file=click.get_text_stream("stderr")
+        ) as bar:
+            summary = run(a, progress=bar.update)
+        verb = "would change" if dry_run else "changed"
+        click.echo(
+            f"{summary.submissions} submissions: {len(summary.changes)} {verb} "
+            f"({summary.raised} up, {summary.lowered} down, largest {summary.largest:.4f}) "
+            f"for {summary.students} student(s); {summary.keys_changed} stored key(s) differ from the engine's."
+        )
+        for c in summary.changes[:20]:
+            click.echo(
+                f"  submission {c.submission_id} (student {c.user_id}): {c.old_score:.4f} → {c.new_score:.4f}"
+            )
+
+    @app.cli.command("export-grades")
+    @click.argument("code")
+    @click.option(
+        "--format", "fmt", type=click.Choice(FORMATS), default="canvas", show_default=True
+    )
+    @click.option(
+        "-o",
+        "--output",
+        type=click.Path(dir_okay=False, writable=True),
+        default=None,
+        help="File to write (default: stdout).",
+    )
+    def export_grades_command(code, fmt, output):
+        """Write the course's grades as CSV (canvas, wide or long), streamed."""
+        course = course_by_code(code)
+        if course is None:
+            raise click.ClickException(f"no course with code {code}")
+        if output is None:
+            for line in export_lines(course, fmt):
+                click.echo(line, nl=False)
+            return
+        header_lines = {"canvas": 2, "wide": 1, "long": 1}[fmt]
+        if fmt == "long":
+            length = db.session.scalar(
+                sa.select(sa.func.count()).select_from(long_rows_query(course).subquery())
+            )
+        else:
+            length = db.session.scalar(
+                sa.select(sa.func.count()).select_from(students_query(course).subquery())
+            )
+        with (
+            open(output, "w", encoding="utf-8", newline="") as fh,
+            click.progressbar(
+                length=length, label=f"Writing {fmt} CSV", file=click.get_text_stream("stderr")
+            ) as bar,
+        ):
+            rows = 0
+            for line in export_lines(course, fmt):
+                fh.write(line)
+                rows += 1
+                if rows > header_lines:
+                    bar.update(1)
+        click.echo(f"Wrote {rows} lines to {output}.")

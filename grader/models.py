@@ -282,3 +282,23 @@ class ApiToken(db.Model):
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     user: Mapped[User] = relationship()
+
+
+class ScoreOverride(db.Model):
+    """A manual score for one student on one assignment problem, with its reason. Rows are
+    only added: the newest is in force (``score`` None removes the override)."""
+
+    __tablename__ = "score_override"
+    __table_args__ = (
+        sa.Index("ix_score_override_problem_user", "assignment_problem_id", "user_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assignment_problem_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("assignment_problem.id", ondelete="CASCADE")
+    )
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"))
+    score: Mapped[float | None] = mapped_column()  # fraction of the problem's points, 0 to 1
+    reason: Mapped[str] = mapped_column(sa.Text)
+    changed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

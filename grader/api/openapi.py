@@ -83,6 +83,96 @@ SCHEMAS = {
             "options": {"type": "array", "items": {"type": "string"}},
         },
     },
+    "Gradebook": {
+        "type": "object",
+        "properties": {
+            "course": {"type": "object"},
+            "assignments": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "properties": {
+                        "id": {"type": "integer"},
+                        "title": {"type": "string"},
+                        "points": {"type": "number"},
+                    },
+                },
+            },
+            "students": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "properties": {
+                        "id": {"type": "integer"},
+                        "name": {"type": "string"},
+                        "email": {"type": "string"},
+                        "section": {"type": "string"},
+                        "assignments": {
+                            "type": "object",
+                            "description": "assignment id → points, null (nothing submitted) or EX",
+                        },
+                        "total": {"type": "number"},
+                    },
+                },
+            },
+        },
+    },
+    "AssignmentSpec": {
+        "type": "object",
+        "required": ["title", "problems"],
+        "properties": {
+            "id": {"type": "integer", "readOnly": True},
+            "title": {"type": "string"},
+            "mode": {"type": "string", "enum": ["homework", "quiz", "practice"]},
+            "opens_at": {"type": "string", "format": "date-time", "nullable": True},
+            "due_at": {"type": "string", "format": "date-time", "nullable": True},
+            "closes_at": {"type": "string", "format": "date-time", "nullable": True},
+            "late_penalty": {"type": "number"},
+            "time_limit_minutes": {"type": "integer", "nullable": True},
+            "max_attempts": {"type": "integer", "nullable": True},
+            "retry_penalty": {"type": "number"},
+            "solution_release": {
+                "type": "string",
+                "enum": ["after_correct", "after_attempts", "after_due", "never"],
+            },
+            "score_policy": {"type": "string", "enum": ["best", "last"]},
+            "published": {"type": "boolean"},
+            "problems": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["kind"],
+                    "properties": {
+                        "title": {"type": "string"},
+                        "kind": {"type": "string"},
+                        "points": {"type": "number"},
+                        "config": {"type": "object"},
+                        "policy": {"type": "object"},
+                    },
+                },
+            },
+        },
+    },
+    "SpecErrors": {
+        "allOf": [
+            _ref("Error"),
+            {
+                "type": "object",
+                "properties": {
+                    "errors": {
+                        "type": "array",
+                        "items": {
+                            "type": "object",
+                            "properties": {
+                                "line": {"type": "integer", "nullable": True},
+                                "message": {"type": "string"},
+                            },
+                        },
+                    }
+                },
+            },
+        ],
+    },
     "Step": {
         "type": "object",
         "properties": {
@@ -217,16 +307,6 @@ PATHS = {
             },
         }
     },
-    "/courses/{course_id}/assignments": {
-        "get": {
-            "summary": "Assignments of a course (students: published ones)",
-            "parameters": [dict(PATH_ID, name="course_id")],
-            "responses": {
-                "200": _json({"type": "array", "items": _ref("AssignmentSummary")}, "Assignments"),
-                **{k: ERRORS[k] for k in ("401", "403", "404")},
-            },
-        }
-    },
     "/assignments/{assignment_id}": {
         "get": {
             "summary": "An assignment with my own variant of each problem (created on first view)",
@@ -269,6 +349,99 @@ PATHS = {
             "responses": {
                 "200": _json({"type": "array", "items": _ref("Submission")}, "Oldest first"),
                 **{k: ERRORS[k] for k in ("401", "403", "404")},
+            },
+        },
+    },
+    "/courses/{course_id}/gradebook": {
+        "get": {
+            "summary": "The course's gradebook (instructors and TAs)",
+            "parameters": [dict(PATH_ID, name="course_id")],
+            "responses": {
+                "200": _json(
+                    _ref("Gradebook"), "Points per student and assignment; EX for excused"
+                ),
+                **{k: ERRORS[k] for k in ("401", "403", "404")},
+            },
+        }
+    },
+    "/courses/{course_id}/gradebook.csv": {
+        "get": {
+            "summary": "The gradebook as CSV, streamed (instructors and TAs)",
+            "parameters": [
+                dict(PATH_ID, name="course_id"),
+                {
+                    "in": "query",
+                    "name": "format",
+                    "required": False,
+                    "schema": {
+                        "type": "string",
+                        "enum": ["canvas", "wide", "long"],
+                        "default": "canvas",
+                    },
+                },
+            ],
+            "responses": {
+                "200": {
+                    "description": "CSV",
+                    "content": {"text/csv": {"schema": {"type": "string"}}},
+                },
+                **{k: ERRORS[k] for k in ("400", "401", "403", "404")},
+            },
+        }
+    },
+    "/courses/{course_id}/assignments": {
+        "get": {
+            "summary": "Assignments of a course (students: published ones)",
+            "parameters": [dict(PATH_ID, name="course_id")],
+            "responses": {
+                "200": _json({"type": "array", "items": _ref("AssignmentSummary")}, "Assignments"),
+                **{k: ERRORS[k] for k in ("401", "403", "404")},
+            },
+        },
+        "post": {
+            "summary": "Create an assignment from a spec (instructors); JSON, or YAML as application/yaml",
+            "parameters": [dict(PATH_ID, name="course_id")],
+            "requestBody": {
+                "required": True,
+                "content": {
+                    "application/json": {"schema": _ref("AssignmentSpec")},
+                    "application/yaml": {"schema": _ref("AssignmentSpec")},
+                },
+            },
+            "responses": {
+                "201": _json(_ref("AssignmentSpec"), "Created, with its id"),
+                **{k: ERRORS[k] for k in ("400", "401", "403", "404")},
+                "422": _json(_ref("SpecErrors"), "The spec has errors; nothing written"),
+            },
+        },
+    },
+    "/assignments/{assignment_id}/spec": {
+        "get": {
+            "summary": "An assignment as a spec (instructors); ?format=yaml for the YAML export",
+            "parameters": [dict(PATH_ID, name="assignment_id")],
+            "responses": {
+                "200": _json(_ref("AssignmentSpec"), "The spec"),
+                **{k: ERRORS[k] for k in ("401", "403", "404")},
+            },
+        },
+        "put": {
+            "summary": "Replace an assignment's settings and problems (instructors)",
+            "parameters": [dict(PATH_ID, name="assignment_id")],
+            "requestBody": {
+                "required": True,
+                "content": {
+                    "application/json": {"schema": _ref("AssignmentSpec")},
+                    "application/yaml": {"schema": _ref("AssignmentSpec")},
+                },
+            },
+            "responses": {
+                "200": _json(_ref("AssignmentSpec"), "Updated"),
+                **{k: ERRORS[k] for k in ("400", "401", "403", "404")},
+                "409": _json(
+                    _ref("Error"),
+                    "Students have started: problems' kinds, configs and order are fixed",
+                ),
+                "422": _json(_ref("SpecErrors"), "The spec has errors; nothing written"),
             },
         },
     },

@@ -4,15 +4,26 @@ variants and submissions. Errors are JSON: {"error": code, "message": …}."""
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, g, jsonify, request
+from flask import Blueprint, Response, g, jsonify, request, stream_with_context
 
 import problems
 
 from ..extensions import csrf, db
-from ..models import Course, Enrollment, Submission, Variant
+from ..models import Assignment, Course, Enrollment, Submission, Variant
 from ..services.access import course_for, is_staff
 from ..services.accounts import authenticate
+from ..services.assignment_spec import (
+    SpecError,
+    create_from_spec,
+    export_yaml,
+    parse,
+    to_spec,
+    update_from_spec,
+    validate,
+)
 from ..services.assignments import assignment_for, course_assignments, problem_for
+from ..services.exports import FORMATS, export_lines, filename
+from ..services.gradebook import graded_assignments, iter_grades, possible
 from ..services.submissions import FormatErrors, SubmissionRefused, problem_state, submit
 from ..services.tokens import issue_token, revoke, token_from
 from ..services.variants import get_or_create_variant, problem_policy
@@ -234,6 +245,103 @@ def list_submissions(assignment_id: int, problem_id: int):
         .order_by(Variant.number, Submission.attempt)
     )
     return jsonify([_submission(s) for s in subs])
+
+
+# ---------------------------------------------------------------- instructors and TAs
+
+
+@bp.get("/courses/<int:course_id>/gradebook")
+def gradebook(course_id: int):
+    course, _role = course_for(g.api_user, course_id, "instructor", "ta")
+    assignments = graded_assignments(course)
+    students = []
+    for grades in iter_grades(course, assignments):
+        students.append(
+            {
+                "id": grades.user.id,
+                "name": grades.user.name,
+                "email": grades.user.email,
+                "section": grades.section,
+                "assignments": {
+                    str(a.id): ("EX" if a.id in grades.excused else grades.points(a))
+                    for a in assignments
+                },
+                "total": grades.total(assignments),
+            }
+        )
+    return jsonify(
+        {
+            "course": {"id": course.id, "code": course.code, "title": course.title},
+            "assignments": [
+                {"id": a.id, "title": a.title, "points": possible(a)} for a in assignments
+            ],
+            "students": students,
+        }
+    )
+
+
+@bp.get("/courses/<int:course_id>/gradebook.csv")
+def gradebook_csv(course_id: int):
+    course, _role = course_for(g.api_user, course_id, "instructor", "ta")
+    fmt = request.args.get("format", "canvas")
+    if fmt not in FORMATS:
+        raise ApiError(400, "bad_format", f"format must be one of {', '.join(FORMATS)}")
+    return Response(
+        stream_with_context(export_lines(course, fmt)),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{filename(course, fmt)}"'},
+    )
+
+
+def _spec_body() -> dict:
+    """The request's assignment spec: JSON, or YAML with Content-Type application/yaml."""
+    try:
+        if request.mimetype in ("application/yaml", "application/x-yaml", "text/yaml"):
+            data, lines = parse(request.get_data(as_text=True))
+        else:
+            data, lines = body(), {}
+        return validate(data, lines)
+    except SpecError as exc:
+        raise ApiError(
+            422,
+            "invalid_spec",
+            "The assignment spec has errors; nothing was written.",
+            errors=[{"line": line, "message": m} for line, m in exc.errors],
+        ) from None
+
+
+@bp.post("/courses/<int:course_id>/assignments")
+def create_assignment(course_id: int):
+    course, _role = course_for(g.api_user, course_id, "instructor")
+    a = create_from_spec(course, _spec_body())
+    return jsonify({"id": a.id, **to_spec(a)}), 201
+
+
+def _instructors_assignment(assignment_id: int):
+    a = db.session.get(Assignment, assignment_id)
+    if a is None:
+        raise ApiError(404, "not_found", "There is no such assignment.")
+    course_for(g.api_user, a.course_id, "instructor")
+    return a
+
+
+@bp.get("/assignments/<int:assignment_id>/spec")
+def read_spec(assignment_id: int):
+    a = _instructors_assignment(assignment_id)
+    if request.args.get("format") == "yaml":
+        return Response(export_yaml(a), mimetype="application/yaml")
+    return jsonify({"id": a.id, **to_spec(a)})
+
+
+@bp.put("/assignments/<int:assignment_id>/spec")
+def update_spec(assignment_id: int):
+    a = _instructors_assignment(assignment_id)
+    spec = _spec_body()
+    try:
+        update_from_spec(a, spec)
+    except SpecError as exc:
+        raise ApiError(409, "started", exc.errors[0][1]) from None
+    return jsonify({"id": a.id, **to_spec(a)})
 
 
 @bp.get("/openapi.json")

@@ -1,0 +1,357 @@
+"""An assignment with its problem templates as a YAML (or JSON) document: exported,
+imported (all or nothing, every error with its line), and used by the API to create and
+update assignments. Export → import → export gives the same bytes."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+import yaml
+
+import problems
+
+from ..extensions import db
+from ..models import (
+    MODES,
+    SCORE_POLICIES,
+    SOLUTION_RELEASES,
+    Assignment,
+    AssignmentProblem,
+    Course,
+    ProblemTemplate,
+    Variant,
+)
+
+FIELDS = (
+    "title",
+    "mode",
+    "opens_at",
+    "due_at",
+    "closes_at",
+    "late_penalty",
+    "time_limit_minutes",
+    "max_attempts",
+    "retry_penalty",
+    "solution_release",
+    "score_policy",
+    "published",
+)
+PROBLEM_FIELDS = ("title", "kind", "points", "config", "policy")
+DATES = ("opens_at", "due_at", "closes_at")
+
+
+class SpecError(ValueError):
+    """A spec with errors: ``errors`` lists (line or None, message); nothing was written."""
+
+    def __init__(self, errors: list[tuple[int | None, str]]):
+        self.errors = errors
+        super().__init__("; ".join(f"line {n}: {m}" if n else m for n, m in errors))
+
+
+def _time(t: datetime | None) -> str | None:
+    return t.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ") if t else None
+
+
+def to_spec(a: Assignment) -> dict:
+    """The assignment as plain data, in a fixed order."""
+    spec: dict[str, Any] = {}
+    for f in FIELDS:
+        value = getattr(a, f)
+        spec[f] = _time(value) if f in DATES else value
+    spec["problems"] = [
+        {
+            "title": ap.template.title,
+            "kind": ap.template.kind,
+            "points": ap.points,
+            "config": _merged(ap.template.config, (ap.overrides or {}).get("config")),
+            "policy": _merged(ap.template.policy, (ap.overrides or {}).get("policy")),
+        }
+        for ap in a.problems
+    ]
+    return spec
+
+
+def _merged(base: dict | None, over: dict | None) -> dict:
+    out = dict(base or {})
+    out.update(over or {})
+    return out
+
+
+def export_yaml(a: Assignment) -> str:
+    return yaml.safe_dump(
+        to_spec(a), sort_keys=False, allow_unicode=True, default_flow_style=None, width=100
+    )
+
+
+# ---------------------------------------------------------------- reading, with line numbers
+
+
+def parse(text: str) -> tuple[Any, dict[tuple, int]]:
+    """YAML (JSON is YAML) → (data, {path: line}). SpecError with the line on a syntax error."""
+    loader = yaml.SafeLoader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            raise SpecError([(1, "the file is empty")])
+        lines: dict[tuple, int] = {}
+        return _build(loader, node, (), lines), lines
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else None
+        raise SpecError([(line, f"not valid YAML: {exc.problem or exc.context}")]) from None
+    finally:
+        loader.dispose()
+
+
+def _build(loader, node, path, lines):
+    lines[path] = node.start_mark.line + 1
+    if isinstance(node, yaml.MappingNode):
+        out = {}
+        for k, v in node.value:
+            key = loader.construct_object(k, deep=True)
+            lines[(*path, key)] = k.start_mark.line + 1
+            out[key] = _build(loader, v, (*path, key), lines)
+            lines[(*path, key)] = k.start_mark.line + 1
+        return out
+    if isinstance(node, yaml.SequenceNode):
+        return [_build(loader, v, (*path, i), lines) for i, v in enumerate(node.value)]
+    return loader.construct_object(node, deep=True)
+
+
+def validate(spec: Any, lines: dict[tuple, int] | None = None) -> dict:
+    """The spec checked and normalised (dates as datetimes); SpecError listing every problem."""
+    lines = lines or {}
+    errors: list[tuple[int | None, str]] = []
+
+    def err(path: tuple, message: str) -> None:
+        errors.append((lines.get(path) or lines.get(path[:-1]) or None, message))
+
+    if not isinstance(spec, dict):
+        raise SpecError([(1, "the file must be a mapping with title, mode, …, problems")])
+    out: dict[str, Any] = {}
+    for key in sorted(set(spec) - set(FIELDS) - {"problems"}, key=str):
+        err((key,), f"unknown field {key!r}; fields: {', '.join(FIELDS)}, problems")
+    title = spec.get("title")
+    if not isinstance(title, str) or not title.strip() or len(title) > 200:
+        err(("title",), "title must be text of 1 to 200 characters")
+    out["title"] = title.strip() if isinstance(title, str) else title
+    choices = {
+        "mode": (MODES, "homework"),
+        "solution_release": (SOLUTION_RELEASES, "after_correct"),
+        "score_policy": (SCORE_POLICIES, "best"),
+    }
+    for key, (allowed, default) in choices.items():
+        value = spec.get(key, default)
+        if value not in allowed:
+            err((key,), f"{key} must be one of {', '.join(allowed)}, not {value!r}")
+        out[key] = value
+    for key in DATES:
+        value = spec.get(key)
+        if value is None:
+            out[key] = None
+            continue
+        if isinstance(value, str):
+            try:
+                value = datetime.fromisoformat(value.replace("Z", "+00:00"))
+            except ValueError:
+                err(
+                    (key,),
+                    f"{key} must be a date and time such as 2026-12-01T23:59:00Z, not {value!r}",
+                )
+                continue
+        if not isinstance(value, datetime):
+            err((key,), f"{key} must be a date and time such as 2026-12-01T23:59:00Z")
+            continue
+        out[key] = value if value.tzinfo else value.replace(tzinfo=UTC)
+    if all(out.get(k) for k in ("due_at", "closes_at")) and out["closes_at"] < out["due_at"]:
+        err(("closes_at",), "closes_at must not be before due_at")
+    for key, lo, hi in (("late_penalty", 0, 1), ("retry_penalty", 0, 1)):
+        value = spec.get(key, 0.0)
+        if isinstance(value, bool) or not isinstance(value, int | float) or not lo <= value <= hi:
+            err((key,), f"{key} must be a number from {lo} to {hi} (a fraction of the score)")
+        out[key] = float(value) if isinstance(value, int | float) else value
+    for key in ("time_limit_minutes", "max_attempts"):
+        value = spec.get(key)
+        if value is not None and (
+            isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 10000
+        ):
+            err((key,), f"{key} must be a whole number ≥ 1, or null for none")
+        out[key] = value
+    published = spec.get("published", False)
+    if not isinstance(published, bool):
+        err(("published",), "published must be true or false")
+    out["published"] = published
+    plist = spec.get("problems")
+    if not isinstance(plist, list) or not plist:
+        err(("problems",), "problems must be a non-empty list")
+        plist = []
+    out["problems"] = []
+    for i, p in enumerate(plist):
+        where = ("problems", i)
+        if not isinstance(p, dict):
+            err(
+                where, f"problem {i + 1} must be a mapping with title, kind, points, config, policy"
+            )
+            continue
+        for key in sorted(set(p) - set(PROBLEM_FIELDS), key=str):
+            err(
+                (*where, key),
+                f"problem {i + 1}: unknown field {key!r}; fields: {', '.join(PROBLEM_FIELDS)}",
+            )
+        kind = p.get("kind")
+        if kind not in problems.KINDS:
+            err(
+                (*where, "kind"),
+                f"problem {i + 1}: unknown kind {kind!r}; kinds: {', '.join(problems.KINDS)}",
+            )
+        ptitle = p.get("title", kind)
+        if not isinstance(ptitle, str) or not ptitle.strip() or len(ptitle) > 200:
+            err((*where, "title"), f"problem {i + 1}: title must be text of 1 to 200 characters")
+        points = p.get("points", 1)
+        if (
+            isinstance(points, bool)
+            or not isinstance(points, int | float)
+            or not 0 <= points <= 10000
+        ):
+            err((*where, "points"), f"problem {i + 1}: points must be a number from 0 to 10000")
+        config, policy = p.get("config") or {}, p.get("policy") or {}
+        for key, value in (("config", config), ("policy", policy)):
+            if not isinstance(value, dict):
+                err((*where, key), f"problem {i + 1}: {key} must be a mapping")
+        if kind in problems.KINDS and isinstance(config, dict) and isinstance(policy, dict):
+            message = check_template(kind, config, policy)
+            if message:
+                err(
+                    (*where, "config" if "policy" not in message else "policy"),
+                    f"problem {i + 1}: {message}",
+                )
+        out["problems"].append(
+            {
+                "title": ptitle,
+                "kind": kind,
+                "points": float(points) if isinstance(points, int | float) else points,
+                "config": config,
+                "policy": policy,
+            }
+        )
+    if errors:
+        raise SpecError(sorted(errors, key=lambda e: e[0] or 0))
+    return out
+
+
+def check_template(kind: str, config: dict, policy: dict) -> str | None:
+    """None if the engine accepts the config and policy (a variant is generated to be sure),
+    else the engine's message."""
+    try:
+        k = problems.get(kind)
+        k.generate(0, config)
+        k.policy(policy)
+        json.dumps([config, policy])
+    except (problems.ConfigError, TypeError, ValueError) as exc:
+        return str(exc)
+    return None
+
+
+# ---------------------------------------------------------------- writing
+
+
+def _apply_fields(a: Assignment, spec: dict) -> None:
+    for f in FIELDS:
+        setattr(a, f, spec[f])
+
+
+def _problems(course: Course, spec: dict) -> list[AssignmentProblem]:
+    out = []
+    for pos, p in enumerate(spec["problems"], 1):
+        template = ProblemTemplate(
+            course_id=course.id,
+            kind=p["kind"],
+            title=p["title"],
+            config=p["config"],
+            policy=p["policy"],
+        )
+        out.append(
+            AssignmentProblem(position=pos, points=p["points"], template=template, overrides={})
+        )
+    return out
+
+
+def import_assignment(course: Course, text: str) -> Assignment:
+    """A new assignment (and its templates, copied into the course) from YAML or JSON text;
+    SpecError with lines, and nothing written, if anything is wrong."""
+    data, lines = parse(text)
+    spec = validate(data, lines)
+    return create_from_spec(course, spec)
+
+
+def create_from_spec(course: Course, spec: dict) -> Assignment:
+    a = Assignment(course_id=course.id)
+    _apply_fields(a, spec)
+    a.problems = _problems(course, spec)
+    db.session.add(a)
+    db.session.commit()
+    return a
+
+
+def own_template(ap: AssignmentProblem) -> ProblemTemplate:
+    """The problem's template, copied into the course first if it is shared (the library's,
+    or used by another problem), so that changing it changes this problem only."""
+    t = ap.template
+    users = db.session.scalar(
+        sa.select(sa.func.count())
+        .select_from(AssignmentProblem)
+        .where(AssignmentProblem.template_id == t.id)
+    )
+    if t.course_id is None or users > 1 or ap.overrides:
+        ap.template = ProblemTemplate(
+            course_id=ap.assignment.course_id,
+            kind=t.kind,
+            title=t.title,
+            config=_merged(t.config, (ap.overrides or {}).get("config")),
+            policy=_merged(t.policy, (ap.overrides or {}).get("policy")),
+        )
+        ap.overrides = {}
+    return ap.template
+
+
+def update_from_spec(a: Assignment, spec: dict) -> Assignment:
+    """Replace an assignment's settings and problems. Once students have variants, the
+    problems' kinds, configs and order are fixed (titles, points and policies may change)."""
+    started = db.session.scalar(
+        sa.select(sa.func.count())
+        .select_from(Variant)
+        .join(AssignmentProblem)
+        .where(AssignmentProblem.assignment_id == a.id)
+    )
+    if started:
+        old = [
+            (ap.template.kind, _merged(ap.template.config, (ap.overrides or {}).get("config")))
+            for ap in a.problems
+        ]
+        new = [(p["kind"], p["config"]) for p in spec["problems"]]
+        if old != new:
+            raise SpecError(
+                [
+                    (
+                        None,
+                        "students have started this assignment: its problems' kinds, configs and "
+                        "order cannot change (titles, points and grading policies can; then regrade)",
+                    )
+                ]
+            )
+        _apply_fields(a, spec)
+        for ap, p in zip(a.problems, spec["problems"], strict=True):
+            ap.points = p["points"]
+            current_policy = _merged(ap.template.policy, (ap.overrides or {}).get("policy"))
+            if (ap.template.title, current_policy) != (p["title"], p["policy"]):
+                template = own_template(ap)
+                template.title, template.policy = p["title"], p["policy"]
+        db.session.commit()
+        return a
+    _apply_fields(a, spec)
+    a.problems = _problems(a.course, spec)
+    db.session.commit()
+    return a

@@ -1,0 +1,227 @@
+"""Grades: each student's credited score per assignment problem (best or last attempt, or
+an instructor's override), assignment totals with excusals, computed with SQL aggregates
+and read in chunks of students so that a large course never sits whole in memory."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+
+from ..extensions import db
+from ..models import (
+    Assignment,
+    AssignmentProblem,
+    Course,
+    Enrollment,
+    Extension,
+    ScoreOverride,
+    Submission,
+    User,
+    Variant,
+    utcnow,
+)
+
+CHUNK = 500
+
+
+def graded_assignments(course: Course) -> list[Assignment]:
+    """Published homework and quizzes, in due order; practice never enters the gradebook."""
+    return list(
+        db.session.scalars(
+            sa.select(Assignment)
+            .where(
+                Assignment.course_id == course.id,
+                Assignment.published.is_(True),
+                Assignment.mode != "practice",
+            )
+            .order_by(Assignment.due_at.is_(None), Assignment.due_at, Assignment.id)
+        )
+    )
+
+
+@dataclass
+class StudentGrades:
+    """One student's row: problem scores (fractions), overrides in force, excusals."""
+
+    user: User
+    section: str
+    scores: dict[int, float] = field(default_factory=dict)  # assignment problem id → 0..1
+    overridden: set[int] = field(default_factory=set)
+    excused: set[int] = field(default_factory=set)  # assignment ids
+
+    def points(self, a: Assignment) -> float | None:
+        """Points earned on ``a``; None when nothing was submitted (blank in a CSV)."""
+        if not any(ap.id in self.scores for ap in a.problems):
+            return None
+        return sum(ap.points * self.scores.get(ap.id, 0.0) for ap in a.problems)
+
+    def total(self, assignments: list[Assignment]) -> float:
+        return sum(self.points(a) or 0.0 for a in assignments if a.id not in self.excused)
+
+
+def possible(a: Assignment) -> float:
+    return sum(ap.points for ap in a.problems)
+
+
+def students_query(course: Course, section: str | None = None, user_id: int | None = None):
+    q = (
+        sa.select(Enrollment, User)
+        .join(User, Enrollment.user_id == User.id)
+        .where(Enrollment.course_id == course.id, Enrollment.role == "student")
+        .order_by(User.name, User.id)
+    )
+    if section is not None:
+        q = q.where(Enrollment.section == section)
+    if user_id is not None:
+        q = q.where(Enrollment.user_id == user_id)
+    return q
+
+
+def credited_scores(
+    ap_ids: list[int], user_ids: list[int], policies: dict[int, str]
+) -> dict[tuple[int, int], float]:
+    """(user id, assignment problem id) → credited score of the first variant: the best
+    attempt, or the last where the assignment says so; overrides are not applied here."""
+    if not ap_ids or not user_ids:
+        return {}
+    base = (
+        sa.select(Variant.user_id, Variant.assignment_problem_id)
+        .join(Submission, Submission.variant_id == Variant.id)
+        .where(
+            Variant.assignment_problem_id.in_(ap_ids),
+            Variant.user_id.in_(user_ids),
+            Variant.number == 1,
+        )
+    )
+    best = base.add_columns(sa.func.max(Submission.score)).group_by(
+        Variant.user_id, Variant.assignment_problem_id
+    )
+    out = {(u, ap): s for u, ap, s in db.session.execute(best)}
+    last_aps = [ap for ap in ap_ids if policies.get(ap) == "last"]
+    if last_aps:
+        latest = (
+            sa.select(Submission.variant_id, sa.func.max(Submission.attempt).label("attempt"))
+            .group_by(Submission.variant_id)
+            .subquery()
+        )
+        q = (
+            sa.select(Variant.user_id, Variant.assignment_problem_id, Submission.score)
+            .join(Submission, Submission.variant_id == Variant.id)
+            .join(
+                latest,
+                sa.and_(
+                    latest.c.variant_id == Submission.variant_id,
+                    latest.c.attempt == Submission.attempt,
+                ),
+            )
+            .where(
+                Variant.assignment_problem_id.in_(last_aps),
+                Variant.user_id.in_(user_ids),
+                Variant.number == 1,
+            )
+        )
+        out.update({(u, ap): s for u, ap, s in db.session.execute(q)})
+    return out
+
+
+def overrides_in_force(
+    ap_ids: list[int], user_ids: list[int]
+) -> dict[tuple[int, int], float | None]:
+    """(user id, assignment problem id) → the newest override's score (None: removed)."""
+    if not ap_ids or not user_ids:
+        return {}
+    newest = (
+        sa.select(sa.func.max(ScoreOverride.id))
+        .where(ScoreOverride.assignment_problem_id.in_(ap_ids), ScoreOverride.user_id.in_(user_ids))
+        .group_by(ScoreOverride.assignment_problem_id, ScoreOverride.user_id)
+    )
+    rows = db.session.execute(
+        sa.select(
+            ScoreOverride.user_id, ScoreOverride.assignment_problem_id, ScoreOverride.score
+        ).where(ScoreOverride.id.in_(newest))
+    )
+    return {(u, ap): s for u, ap, s in rows}
+
+
+def iter_grades(
+    course: Course,
+    assignments: list[Assignment],
+    section: str | None = None,
+    user_id: int | None = None,
+    chunk: int = CHUNK,
+) -> Iterator[StudentGrades]:
+    """Every student's grades (of a section, or one student), in name order, read
+    ``chunk`` students at a time."""
+    problems_ = [ap for a in assignments for ap in a.problems]
+    ap_ids = [ap.id for ap in problems_]
+    policies = {ap.id: a.score_policy for a in assignments for ap in a.problems}
+    a_ids = [a.id for a in assignments]
+    offset = 0
+    while True:
+        rows = db.session.execute(
+            students_query(course, section, user_id).limit(chunk).offset(offset)
+        ).all()
+        if not rows:
+            return
+        offset += chunk
+        user_ids = [u.id for _e, u in rows]
+        scores = credited_scores(ap_ids, user_ids, policies)
+        overrides = overrides_in_force(ap_ids, user_ids)
+        excused = set()
+        if a_ids:
+            excused = set(
+                db.session.execute(
+                    sa.select(Extension.user_id, Extension.assignment_id).where(
+                        Extension.assignment_id.in_(a_ids),
+                        Extension.user_id.in_(user_ids),
+                        Extension.excused.is_(True),
+                    )
+                ).all()
+            )
+        for e, u in rows:
+            g = StudentGrades(u, e.section)
+            for ap_id in ap_ids:
+                if (u.id, ap_id) in overrides and overrides[(u.id, ap_id)] is not None:
+                    g.scores[ap_id] = overrides[(u.id, ap_id)]
+                    g.overridden.add(ap_id)
+                elif (u.id, ap_id) in scores:
+                    g.scores[ap_id] = scores[(u.id, ap_id)]
+            g.excused = {a for (uid, a) in excused if uid == u.id}
+            yield g
+        if len(rows) < chunk:
+            return
+
+
+def sections(course: Course) -> list[str]:
+    return list(
+        db.session.scalars(
+            sa.select(Enrollment.section)
+            .where(Enrollment.course_id == course.id, Enrollment.role == "student")
+            .distinct()
+            .order_by(Enrollment.section)
+        )
+    )
+
+
+def override(
+    ap: AssignmentProblem, student: User, score: float | None, reason: str, by: User
+) -> ScoreOverride:
+    """Set (or, with None, remove) a manual score for a student's problem; kept in history."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValueError("give a reason for the override (it is kept in the history)")
+    if score is not None and not 0 <= score <= 1:
+        raise ValueError("an override is a fraction of the problem's points, from 0 to 1")
+    row = ScoreOverride(
+        assignment_problem_id=ap.id,
+        user_id=student.id,
+        score=score,
+        reason=reason,
+        changed_by_id=by.id,
+        changed_at=utcnow(),
+    )
+    db.session.add(row)
+    db.session.commit()
+    return row
