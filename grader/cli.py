@@ -3,6 +3,8 @@ export-assignment, import-assignment, regrade, export-grades."""
 
 from __future__ import annotations
 
+import sys
+
 import click
 import sqlalchemy as sa
 from flask import Flask
@@ -155,9 +157,7 @@ def register(app: Flask) -> None:
             if dry_run
             else (lambda a, progress: regrade_service.apply(a, None, progress))
         )
-        with click.progressbar(
-            length=total, label="Regrading", file=click.get_text_stream("stderr")
-        ) as bar:
+        with click.progressbar(length=total, label="Regrading", file=sys.stderr) as bar:
             summary = run(a, progress=bar.update)
         verb = "would change" if dry_run else "changed"
         click.echo(
@@ -202,9 +202,7 @@ def register(app: Flask) -> None:
             )
         with (
             open(output, "w", encoding="utf-8", newline="") as fh,
-            click.progressbar(
-                length=length, label=f"Writing {fmt} CSV", file=click.get_text_stream("stderr")
-            ) as bar,
+            click.progressbar(length=length, label=f"Writing {fmt} CSV", file=sys.stderr) as bar,
         ):
             rows = 0
             for line in export_lines(course, fmt):

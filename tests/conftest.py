@@ -50,6 +50,7 @@ class IsolatedClient(FlaskClient):
     database session), as in production, even while the test holds one open."""
 
     def open(self, *args, **kwargs):
+        kwargs.setdefault("buffered", True)  # a streamed body is read inside the request's context
         return contextvars.Context().run(super().open, *args, **kwargs)
 
 

@@ -14,6 +14,7 @@ from wtforms import (
     FloatField,
     IntegerField,
     RadioField,
+    SelectChoice,
     SelectField,
     SelectMultipleField,
     StringField,
@@ -75,6 +76,11 @@ LABELS = {
     "scenarios": "Scenarios",
     "n_options": "Options shown",
 }
+
+
+def pairs(items) -> list[SelectChoice]:
+    """(value, label) pairs as WTForms choices."""
+    return [SelectChoice(value, label) for value, label in items]
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -140,11 +146,13 @@ def template_form_class(kind: str) -> type[FlaskForm]:
         ),
         "tolerance": RadioField(
             "Tolerance",
-            choices=[
-                ("rtol_atol", "relative / absolute"),
-                ("sigfigs", "significant figures"),
-                ("decimals", "decimal places"),
-            ],
+            choices=pairs(
+                [
+                    ("rtol_atol", "relative / absolute"),
+                    ("sigfigs", "significant figures"),
+                    ("decimals", "decimal places"),
+                ]
+            ),
             default="rtol_atol",
         ),
         "rtol": FloatField(
@@ -162,11 +170,13 @@ def template_form_class(kind: str) -> type[FlaskForm]:
         "entry": SelectField("Students may enter", choices=list(ENTRY_MODES), default="numbers"),
         "partial_credit": SelectField(
             "Partial credit",
-            choices=[
-                ("entries", "fraction of correct entries"),
-                ("answers", "per answer, all or nothing"),
-                ("none", "whole problem, all or nothing"),
-            ],
+            choices=pairs(
+                [
+                    ("entries", "fraction of correct entries"),
+                    ("answers", "per answer, all or nothing"),
+                    ("none", "whole problem, all or nothing"),
+                ]
+            ),
             default="entries",
         ),
     }
@@ -281,15 +291,17 @@ class AssignmentForm(FlaskForm):
     )
     solution_release = SelectField(
         "Show worked solutions",
-        choices=[
-            ("after_correct", "after a correct answer"),
-            ("after_attempts", "after a correct answer or when attempts run out"),
-            ("after_due", "after the due date"),
-            ("never", "never"),
-        ],
+        choices=pairs(
+            [
+                ("after_correct", "after a correct answer"),
+                ("after_attempts", "after a correct answer or when attempts run out"),
+                ("after_due", "after the due date"),
+                ("never", "never"),
+            ]
+        ),
     )
     score_policy = SelectField(
-        "Score that counts", choices=[(p, f"{p} attempt") for p in SCORE_POLICIES]
+        "Score that counts", choices=pairs((p, f"{p} attempt") for p in SCORE_POLICIES)
     )
 
     def validate_closes_at(self, field):

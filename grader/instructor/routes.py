@@ -52,6 +52,7 @@ from .forms import (
     PointsForm,
     PreviewForm,
     fill_template_form,
+    pairs,
     read_template_form,
     template_form_class,
 )
@@ -266,7 +267,7 @@ def preview(course_id: int, template_id: int):
     course, role = course_for(current_user, course_id, *STAFF)
     t = template_in(course.id, template_id)
     form = PreviewForm(request.args)
-    form.student_id.choices = [(0, "—")] + students_of(course.id)
+    form.student_id.choices = pairs([(0, "—"), *students_of(course.id)])
     kind = problems.get(t.kind)
     variant_params, seed, source = None, form.seed.data if form.seed.data is not None else 0, None
     if form.student_id.data:
@@ -398,7 +399,7 @@ def edit_assignment(course_id: int, assignment_id: int):
             )
         status = 400
     add = AddProblemForm()
-    add.template_id.choices = _template_choices(course.id)
+    add.template_id.choices = pairs(_template_choices(course.id))
     return render_template(
         "instructor/assignment_edit.html",
         course=course,
@@ -416,7 +417,7 @@ def add_problem(course_id: int, assignment_id: int):
     course, _role = course_for(current_user, course_id, "instructor")
     a = assignment_in(course.id, assignment_id)
     form = AddProblemForm()
-    form.template_id.choices = _template_choices(course.id)
+    form.template_id.choices = pairs(_template_choices(course.id))
     if started(a):
         flash(
             "Students have started this assignment: its problems can no longer be added, moved or removed.",
@@ -556,7 +557,7 @@ def extensions(course_id: int, assignment_id: int):
     course, role = course_for(current_user, course_id, *STAFF)
     a = assignment_in(course.id, assignment_id)
     form = ExtensionForm()
-    form.student_id.choices = students_of(course.id)
+    form.student_id.choices = pairs(students_of(course.id))
     status = 200
     if request.method == "POST":
         if form.validate_on_submit():
