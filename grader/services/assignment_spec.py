@@ -352,6 +352,8 @@ def update_from_spec(a: Assignment, spec: dict) -> Assignment:
         db.session.commit()
         return a
     _apply_fields(a, spec)
+    a.problems.clear()
+    db.session.flush()  # the old rows go first: (assignment, position) is unique
     a.problems = _problems(a.course, spec)
     db.session.commit()
     return a
