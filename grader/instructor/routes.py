@@ -628,11 +628,13 @@ def gradebook(course_id: int):
         rows.sort(key=lambda g: (g.section, g.user.name))
     page = max(1, request.args.get("page", 1, type=int))
     pages = max(1, -(-len(rows) // PAGE))
+    focus = next((a for a in assignments if a.id == request.args.get("assignment", type=int)), None)
     return render_template(
         "instructor/gradebook.html",
         course=course,
         role=role,
         assignments=assignments,
+        focus=focus,
         rows=rows[(page - 1) * PAGE : page * PAGE],
         count=len(rows),
         page=page,

@@ -417,6 +417,9 @@ def test_gradebook_page_and_override(client, staff, small_class):
     page = c.get(f"/courses/{staff.id}/gradebook?sort=total").get_data(as_text=True)
     assert page.index("Ada Lovelace") < page.index("Alan Turing")
     assert "17.00" in page and "EX" in page
+    per_problem = c.get(f"/courses/{staff.id}/gradebook?assignment={hw.id}").get_data(as_text=True)
+    assert "1. dense_forward #1" in per_problem and "2. param_count #2" in per_problem
+    assert "10.00" in per_problem and "5.00" in per_problem and "15.00" in per_problem
     section_b = c.get(f"/courses/{staff.id}/gradebook?section=B").get_data(as_text=True)
     assert "Alan Turing" in section_b and "Ada Lovelace" not in section_b
     alan = db.session.scalar(sa.select(ScoreOverride.user_id)) or None
