@@ -213,6 +213,10 @@ class Variant(db.Model):
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"), index=True)
     kind: Mapped[str] = mapped_column(sa.String(40))
     seed: Mapped[int] = mapped_column(sa.BigInteger)
+    # What statistics break scores down by, copied from params when the variant is made.
+    facet_activation: Mapped[str | None] = mapped_column(sa.String(20))
+    facet_shape: Mapped[str | None] = mapped_column(sa.String(20))
+    facet_loss: Mapped[str | None] = mapped_column(sa.String(10))
     config: Mapped[dict] = mapped_column(JSONType, default=dict)
     params: Mapped[dict] = mapped_column(JSONType)
     answers: Mapped[dict] = mapped_column(JSONType)
@@ -244,11 +248,25 @@ class Submission(db.Model):
     results: Mapped[dict] = mapped_column(JSONType, default=dict)
     misconceptions: Mapped[list] = mapped_column(JSONType, default=list)
     feedback: Mapped[list] = mapped_column(JSONType, default=list)
+    # The parsed answer with numbers to 4 significant figures: equal wrong answers group.
+    normalised: Mapped[str | None] = mapped_column(sa.Text)
     late: Mapped[bool] = mapped_column(default=False)
     idempotency_key: Mapped[str | None] = mapped_column(sa.String(200))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     variant: Mapped[Variant] = relationship(back_populates="submissions")
+    tags: Mapped[list[SubmissionTag]] = relationship(cascade="all, delete-orphan")
+
+
+class SubmissionTag(db.Model):
+    """One misconception tag of a submission, a row each so that counts are a GROUP BY."""
+
+    __tablename__ = "submission_tag"
+
+    submission_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("submission.id", ondelete="CASCADE"), primary_key=True
+    )
+    tag: Mapped[str] = mapped_column(sa.String(60), primary_key=True)
 
 
 class GradeChange(db.Model):

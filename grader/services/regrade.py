@@ -12,7 +12,17 @@ import sqlalchemy as sa
 import problems
 
 from ..extensions import db
-from ..models import Assignment, AssignmentProblem, GradeChange, Submission, User, Variant, utcnow
+from ..models import (
+    Assignment,
+    AssignmentProblem,
+    GradeChange,
+    Submission,
+    SubmissionTag,
+    User,
+    Variant,
+    utcnow,
+)
+from .submissions import normalise
 from .variants import problem_policy
 
 
@@ -131,6 +141,12 @@ def apply(
             )
             sub.raw_score, sub.score, sub.results = c.new_raw, c.new_score, c.results
             sub.misconceptions, sub.feedback, sub.parsed = c.misconceptions, c.feedback, c.parsed
+            sub.normalised = normalise(c.parsed)
+            keep = set(c.misconceptions)
+            for row in [t for t in sub.tags if t.tag not in keep]:
+                sub.tags.remove(row)
+            have = {t.tag for t in sub.tags}
+            sub.tags.extend(SubmissionTag(tag=t) for t in c.misconceptions if t not in have)
         for ap in a.problems:
             kind = problems.get(ap.template.kind)
             for variant in db.session.scalars(

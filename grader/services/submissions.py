@@ -4,6 +4,7 @@ transaction. Format errors are returned, not stored, and use no attempt."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -12,7 +13,16 @@ import sqlalchemy as sa
 import problems
 
 from ..extensions import db
-from ..models import Assignment, AssignmentProblem, Extension, Submission, User, Variant, utcnow
+from ..models import (
+    Assignment,
+    AssignmentProblem,
+    Extension,
+    Submission,
+    SubmissionTag,
+    User,
+    Variant,
+    utcnow,
+)
 from .variants import get_or_create_variant, problem_policy
 
 MAX_KEY = 200
@@ -204,6 +214,8 @@ def submit(
             late=late,
             idempotency_key=idempotency_key,
             created_at=now_,
+            normalised=normalise(grade.parsed),
+            tags=[SubmissionTag(tag=t) for t in grade.misconceptions],
         )
         db.session.add(sub)
         try:
@@ -218,6 +230,20 @@ def submit(
     raise SubmissionRefused(
         409, "conflict", "Another submission was being saved at the same time; send it again."
     )
+
+
+def normalise(parsed: dict) -> str:
+    """A parsed answer as canonical JSON with numbers to 4 significant figures, so that
+    the same wrong answer typed differently ("0.50", "1/2") counts once."""
+
+    def r(v):
+        if isinstance(v, list):
+            return [r(x) for x in v]
+        if isinstance(v, float):
+            return float(f"{v:.4g}") + 0.0  # + 0.0 turns -0.0 into 0.0
+        return v
+
+    return json.dumps({k: r(v) for k, v in parsed.items()}, sort_keys=True)
 
 
 def _by_key(variant: Variant, key: str) -> Submission | None:
