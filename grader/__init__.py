@@ -73,12 +73,14 @@ def register_blueprints(app: Flask) -> None:
     from .auth.routes import bp as auth_bp
     from .courses.routes import bp as courses_bp
     from .instructor.routes import bp as instructor_bp
+    from .stats.routes import bp as stats_bp
     from .student.routes import bp as student_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(courses_bp)
     app.register_blueprint(student_bp)
     app.register_blueprint(instructor_bp)
+    app.register_blueprint(stats_bp)
     app.register_blueprint(api_bp)
 
 

@@ -1,0 +1,54 @@
+"""Charts of statistics tables as SVG, drawn on the server with matplotlib (text as paths:
+no font or script reaches the browser), cached by the table's contents."""
+
+from __future__ import annotations
+
+import io
+import json
+from functools import lru_cache
+
+from .stats import Table
+
+
+def table_svg(table: Table) -> str:
+    return _svg(
+        table.title,
+        json.dumps(table.columns),
+        json.dumps(table.rows, default=str),
+        table.chart,
+        table.x,
+        table.y,
+    )
+
+
+@lru_cache(maxsize=256)
+def _svg(title: str, columns_json: str, rows_json: str, kind: str, x: int, y: int) -> str:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib.figure import Figure
+
+    columns, rows = json.loads(columns_json), json.loads(rows_json)
+    labels = [str(r[x]) for r in rows]
+    values = [float(r[y]) if r[y] is not None else 0.0 for r in rows]
+    fig = Figure(figsize=(6.4, 3.2), dpi=100)
+    ax = fig.add_subplot()
+    if kind == "line":
+        ax.plot(range(len(values)), values, marker="o", color="#1f5fbf")
+        ax.set_xticks(range(len(labels)), labels, rotation=45, ha="right", fontsize=7)
+    else:
+        ax.bar(range(len(values)), values, color="#1f5fbf")
+        ax.set_xticks(
+            range(len(labels)),
+            labels,
+            rotation=45 if len(labels) > 5 else 0,
+            ha="right" if len(labels) > 5 else "center",
+            fontsize=7,
+        )
+    ax.set_ylabel(columns[y])
+    ax.set_title(title, fontsize=10)
+    ax.grid(axis="y", alpha=0.3)
+    fig.tight_layout()
+    buf = io.StringIO()
+    fig.savefig(buf, format="svg", metadata={"Date": None})
+    return buf.getvalue()

@@ -1,0 +1,637 @@
+"""Class statistics, computed with SQL aggregates in the database (GROUP BY, window
+functions) on SQLite and PostgreSQL alike: per problem, per assignment, per parameter
+(activation, shape, loss), per misconception and per student. Only small aggregated
+results come back to Python; no query loads every submission.
+
+Conventions: a student's problem score is the credited score (best attempt, or the last
+where the assignment says so) of their first variant, before overrides; "attempted" means
+at least one graded submission; standard deviations are sample ones (n − 1, PostgreSQL's
+stddev); medians average the two middle values; discrimination is Pearson's r of the
+problem score with the assignment total (points), and "corrected" uses the total without
+the problem's own points; quintiles split the assignment's students into five groups by
+total (NTILE(5), lowest first)."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+
+from ..extensions import db
+from ..models import (
+    Assignment,
+    AssignmentProblem,
+    Course,
+    Enrollment,
+    Submission,
+    SubmissionTag,
+    User,
+    Variant,
+)
+
+BINS = 10
+
+
+@dataclass
+class Table:
+    """A titled table: what a chart draws and what its CSV holds."""
+
+    name: str
+    title: str
+    columns: list[str]
+    rows: list[list] = field(default_factory=list)
+    chart: str = "bar"  # bar | line | none
+    x: int = 0  # the column of labels
+    y: int = 1  # the column of values the chart draws
+
+
+def _seconds(later, earlier):
+    if db.engine.dialect.name == "postgresql":
+        return sa.extract("epoch", later - earlier)
+    return (sa.func.julianday(later) - sa.func.julianday(earlier)) * 86400.0
+
+
+def _bin(value):
+    """0..9: the tenth of [0, 1] the value falls in (1.0 in the last), as a CASE both
+    databases compute alike (CAST rounds on PostgreSQL and truncates on SQLite)."""
+    whens = [(value < (k + 1) / BINS, k) for k in range(BINS - 1)]
+    return sa.case(*whens, else_=BINS - 1)
+
+
+def _student_filter(course_id: int):
+    return sa.and_(
+        Enrollment.user_id == Variant.user_id,
+        Enrollment.course_id == course_id,
+        Enrollment.role == "student",
+    )
+
+
+def per_student_problem(a: Assignment):
+    """One row per (student, problem) attempted: score, attempts, first-try and eventual
+    correctness, first correct attempt and time, first view, facets."""
+    last = (
+        sa.select(Submission.variant_id, sa.func.max(Submission.attempt).label("n"))
+        .group_by(Submission.variant_id)
+        .subquery()
+    )
+    last_sub = sa.orm.aliased(Submission)
+    correct = Submission.raw_score >= 1.0
+    score = (
+        sa.func.max(last_sub.score) if a.score_policy == "last" else sa.func.max(Submission.score)
+    )
+    return (
+        sa.select(
+            Variant.user_id.label("user_id"),
+            Variant.assignment_problem_id.label("ap_id"),
+            AssignmentProblem.points.label("points"),
+            Variant.facet_activation.label("activation"),
+            Variant.facet_shape.label("shape"),
+            Variant.facet_loss.label("loss"),
+            sa.func.min(Variant.created_at).label("viewed_at"),
+            score.label("score"),
+            sa.func.count(Submission.id).label("attempts"),
+            sa.func.max(sa.case((sa.and_(Submission.attempt == 1, correct), 1), else_=0)).label(
+                "first_correct"
+            ),
+            sa.func.max(sa.case((correct, 1), else_=0)).label("correct"),
+            sa.func.min(sa.case((correct, Submission.attempt))).label("first_correct_attempt"),
+            sa.func.min(sa.case((correct, Submission.created_at))).label("first_correct_at"),
+            sa.func.min(Submission.created_at).label("first_at"),
+        )
+        .select_from(Variant)
+        .join(Submission, Submission.variant_id == Variant.id)
+        .join(AssignmentProblem, AssignmentProblem.id == Variant.assignment_problem_id)
+        .join(Enrollment, _student_filter(a.course_id))
+        .join(last, last.c.variant_id == Variant.id)
+        .join(last_sub, sa.and_(last_sub.variant_id == Variant.id, last_sub.attempt == last.c.n))
+        .where(AssignmentProblem.assignment_id == a.id, Variant.number == 1)
+        .group_by(
+            Variant.user_id,
+            Variant.assignment_problem_id,
+            AssignmentProblem.points,
+            Variant.facet_activation,
+            Variant.facet_shape,
+            Variant.facet_loss,
+        )
+        .subquery("sp")
+    )
+
+
+def totals(sp):
+    """One row per student who attempted the assignment: total points."""
+    return (
+        sa.select(sp.c.user_id, sa.func.sum(sp.c.points * sp.c.score).label("total"))
+        .group_by(sp.c.user_id)
+        .subquery("totals")
+    )
+
+
+def medians(rows_subquery, group_col: str, value_col: str) -> dict:
+    """group → median of value (NULLs left out), by ROW_NUMBER/COUNT windows."""
+    g = rows_subquery.c[group_col]
+    v = rows_subquery.c[value_col]
+    ranked = (
+        sa.select(
+            g.label("g"),
+            v.label("v"),
+            sa.func.row_number().over(partition_by=g, order_by=v).label("rn"),
+            sa.func.count().over(partition_by=g).label("n"),
+        )
+        .where(v.is_not(None))
+        .subquery()
+    )
+    q = (
+        sa.select(ranked.c.g, sa.func.avg(ranked.c.v))
+        .where(ranked.c.rn.in_([(ranked.c.n + 1) // 2, (ranked.c.n + 2) // 2]))
+        .group_by(ranked.c.g)
+    )
+    # (n + 1) // 2 and (n + 2) // 2 are integer divisions on both databases: the middle rows.
+    return {k: float(m) for k, m in db.session.execute(q)}
+
+
+def pearson(n: int, sx: float, sy: float, sxx: float, syy: float, sxy: float) -> float | None:
+    """Pearson's r from sums; None when a variable does not vary (or n < 2)."""
+    if n < 2:
+        return None
+    den = (n * sxx - sx * sx) * (n * syy - sy * sy)
+    if den <= 1e-12:
+        return None
+    return (n * sxy - sx * sy) / math.sqrt(den)
+
+
+def sample_std(n: int, s: float, ss: float) -> float | None:
+    if n < 2:
+        return None
+    return math.sqrt(max(0.0, (ss - s * s / n) / (n - 1)))
+
+
+@dataclass
+class ProblemStats:
+    ap: AssignmentProblem
+    attempted: int = 0
+    mean: float | None = None
+    median: float | None = None
+    std: float | None = None
+    first_try: float | None = None  # fraction of attempted
+    eventually: float | None = None
+    attempts_to_correct: float | None = None
+    histogram: list[int] = field(default_factory=lambda: [0] * BINS)
+    discrimination: float | None = None
+    corrected: float | None = None
+    quintiles: list[float | None] = field(default_factory=lambda: [None] * 5)
+    time_to_correct_median: float | None = None  # seconds
+    time_to_correct_mean: float | None = None
+
+
+def problem_stats(a: Assignment) -> list[ProblemStats]:
+    """Every statistic per problem of ``a``; problems nobody attempted have zeros and Nones."""
+    sp = per_student_problem(a)
+    tot = totals(sp)
+    out = {ap.id: ProblemStats(ap) for ap in a.problems}
+    rows = db.session.execute(
+        sa.select(
+            sp.c.ap_id,
+            sa.func.count(),
+            sa.func.sum(sp.c.score),
+            sa.func.sum(sp.c.score * sp.c.score),
+            sa.func.avg(sp.c.first_correct),
+            sa.func.avg(sp.c.correct),
+            sa.func.avg(sp.c.first_correct_attempt),
+            sa.func.sum(sp.c.score * tot.c.total),
+            sa.func.avg(_seconds(sp.c.first_correct_at, sp.c.viewed_at)),
+        )
+        .join(tot, tot.c.user_id == sp.c.user_id)
+        .group_by(sp.c.ap_id)
+    ).all()
+    n, sy, syy = db.session.execute(
+        sa.select(sa.func.count(), sa.func.sum(tot.c.total), sa.func.sum(tot.c.total * tot.c.total))
+    ).one()
+    sy, syy = float(sy or 0.0), float(syy or 0.0)
+    for ap_id, k, s, ss, first, ev, att, sxy, secs in rows:
+        st = out[ap_id]
+        s, ss, sxy = float(s), float(ss), float(sxy)
+        st.attempted, st.mean, st.std = k, s / k, sample_std(k, s, ss)
+        st.first_try, st.eventually = float(first), float(ev)
+        st.attempts_to_correct = float(att) if att is not None else None
+        st.time_to_correct_mean = float(secs) if secs is not None else None
+        # over every student who attempted the assignment (0 where this problem was not tried)
+        st.discrimination = pearson(n, s, sy, ss, syy, sxy)
+        p = st.ap.points
+        st.corrected = pearson(n, s, sy - p * s, ss, syy - 2 * p * sxy + p * p * ss, sxy - p * ss)
+    for ap_id, m in medians(sp, "ap_id", "score").items():
+        out[ap_id].median = m
+    timed = sa.select(
+        sp.c.ap_id, _seconds(sp.c.first_correct_at, sp.c.viewed_at).label("secs")
+    ).subquery()
+    for ap_id, m in medians(timed, "ap_id", "secs").items():
+        out[ap_id].time_to_correct_median = m
+    for ap_id, b, count in db.session.execute(
+        sa.select(sp.c.ap_id, _bin(sp.c.score).label("b"), sa.func.count()).group_by(
+            sp.c.ap_id, "b"
+        )
+    ):
+        out[ap_id].histogram[int(b)] = count
+    # quintiles of the assignment total; a student who skipped a problem scores 0 on it
+    ranked = sa.select(
+        tot.c.user_id, sa.func.ntile(5).over(order_by=(tot.c.total, tot.c.user_id)).label("q")
+    ).subquery()
+    sizes = dict(
+        db.session.execute(sa.select(ranked.c.q, sa.func.count()).group_by(ranked.c.q)).all()
+    )
+    for ap_id, q, s in db.session.execute(
+        sa.select(sp.c.ap_id, ranked.c.q, sa.func.sum(sp.c.score))
+        .join(ranked, ranked.c.user_id == sp.c.user_id)
+        .group_by(sp.c.ap_id, ranked.c.q)
+    ):
+        out[ap_id].quintiles[int(q) - 1] = float(s) / sizes[q]
+    for st in out.values():
+        st.quintiles = [
+            0.0 if v is None and sizes.get(i + 1) else v for i, v in enumerate(st.quintiles)
+        ]
+    return [out[ap.id] for ap in a.problems]
+
+
+def assignment_distribution(a: Assignment) -> Table:
+    """How many students' totals fall in each tenth of the points possible."""
+    sp = per_student_problem(a)
+    tot = totals(sp)
+    possible = sum(ap.points for ap in a.problems) or 1.0
+    counts = dict(
+        db.session.execute(
+            sa.select(_bin(tot.c.total / possible).label("b"), sa.func.count()).group_by("b")
+        ).all()
+    )
+    return Table(
+        "distribution",
+        "Assignment score distribution",
+        ["Score (% of points)", "Students"],
+        [[f"{10 * b}–{10 * b + 10} %", counts.get(b, 0)] for b in range(BINS)],
+    )
+
+
+def completion(a: Assignment) -> Table:
+    """Students who had attempted every problem, day by day (cumulative)."""
+    sp = per_student_problem(a)
+    per_student = (
+        sa.select(
+            sp.c.user_id, sa.func.count().label("k"), sa.func.max(sp.c.first_at).label("done_at")
+        )
+        .group_by(sp.c.user_id)
+        .subquery()
+    )
+    day = sa.func.date(per_student.c.done_at)
+    rows = db.session.execute(
+        sa.select(day.label("d"), sa.func.count())
+        .where(per_student.c.k == len(a.problems))
+        .group_by("d")
+        .order_by("d")
+    ).all()
+    out, running = [], 0
+    for d, count in rows:
+        running += count
+        out.append([str(d)[:10], count, running])
+    return Table(
+        "completion",
+        "Completion over time",
+        ["Day", "Completed that day", "Completed so far"],
+        out,
+        chart="line",
+        y=2,
+    )
+
+
+def problem_table(stats: list[ProblemStats]) -> Table:
+    def pct(v):
+        return None if v is None else round(100 * v, 1)
+
+    def r(v, k=3):
+        return None if v is None else round(v, k)
+
+    rows = [
+        [
+            f"{st.ap.position}. {st.ap.template.title}",
+            st.attempted,
+            r(st.mean),
+            r(st.median),
+            r(st.std),
+            pct(st.first_try),
+            pct(st.eventually),
+            r(st.attempts_to_correct, 2),
+            r(st.discrimination),
+            r(st.corrected),
+            *[r(q) for q in st.quintiles],
+            None if st.time_to_correct_median is None else round(st.time_to_correct_median / 60, 1),
+        ]
+        for st in stats
+    ]
+    return Table(
+        "problems",
+        "Per problem",
+        [
+            "Problem",
+            "Attempted",
+            "Mean",
+            "Median",
+            "SD",
+            "First try correct %",
+            "Eventually correct %",
+            "Attempts to first correct",
+            "Discrimination",
+            "Corrected discrimination",
+            "Q1 mean",
+            "Q2 mean",
+            "Q3 mean",
+            "Q4 mean",
+            "Q5 mean",
+            "Minutes view → correct (median)",
+        ],
+        rows,
+        chart="bar",
+        y=5,
+    )
+
+
+def histogram_table(st: ProblemStats) -> Table:
+    return Table(
+        f"hist-{st.ap.id}",
+        f"Scores on problem {st.ap.position}",
+        ["Score", "Students"],
+        [[f"{b / 10:.1f}–{(b + 1) / 10:.1f}", c] for b, c in enumerate(st.histogram)],
+    )
+
+
+FACETS = {"activation": "Activation", "shape": "Shape of W", "loss": "Loss"}
+
+
+def facet_table(a: Assignment, facet: str) -> Table:
+    """First-try and eventual correctness, mean score, by activation, shape or loss, per problem."""
+    sp = per_student_problem(a)
+    col = sp.c[facet]
+    rows = db.session.execute(
+        sa.select(
+            sp.c.ap_id,
+            col,
+            sa.func.count(),
+            sa.func.avg(sp.c.first_correct),
+            sa.func.avg(sp.c.correct),
+            sa.func.avg(sp.c.score),
+        )
+        .where(col.is_not(None))
+        .group_by(sp.c.ap_id, col)
+        .order_by(sp.c.ap_id, col)
+    ).all()
+    position = {ap.id: ap.position for ap in a.problems}
+    return Table(
+        f"by-{facet}",
+        f"By {FACETS[facet].lower()}",
+        [
+            "Problem",
+            FACETS[facet],
+            "Students",
+            "First try correct %",
+            "Eventually correct %",
+            "Mean score",
+        ],
+        [
+            [
+                position[ap],
+                value,
+                k,
+                round(100 * float(f), 1),
+                round(100 * float(e), 1),
+                round(float(m), 3),
+            ]
+            for ap, value, k, f, e, m in rows
+        ],
+        chart="bar",
+        x=1,
+        y=3,
+    )
+
+
+def overall_facet_table(a: Assignment, facet: str) -> Table:
+    """The same, all problems of the assignment together: "first try: ReLU 81 %, GELU 34 %"."""
+    sp = per_student_problem(a)
+    col = sp.c[facet]
+    rows = db.session.execute(
+        sa.select(
+            col,
+            sa.func.count(),
+            sa.func.avg(sp.c.first_correct),
+            sa.func.avg(sp.c.correct),
+            sa.func.avg(sp.c.score),
+        )
+        .where(col.is_not(None))
+        .group_by(col)
+        .order_by(col)
+    ).all()
+    return Table(
+        f"all-by-{facet}",
+        f"All problems by {FACETS[facet].lower()}",
+        [
+            FACETS[facet],
+            "Student-problems",
+            "First try correct %",
+            "Eventually correct %",
+            "Mean score",
+        ],
+        [
+            [v, k, round(100 * float(f), 1), round(100 * float(e), 1), round(float(m), 3)]
+            for v, k, f, e, m in rows
+        ],
+        chart="bar",
+        x=0,
+        y=2,
+    )
+
+
+def _tags_base(a: Assignment):
+    return (
+        sa.select(SubmissionTag.tag, Variant.assignment_problem_id, Variant.user_id, Submission.id)
+        .select_from(SubmissionTag)
+        .join(Submission, Submission.id == SubmissionTag.submission_id)
+        .join(Variant, Variant.id == Submission.variant_id)
+        .join(AssignmentProblem, AssignmentProblem.id == Variant.assignment_problem_id)
+        .join(Enrollment, _student_filter(a.course_id))
+        .where(AssignmentProblem.assignment_id == a.id, Variant.number == 1)
+        .subquery()
+    )
+
+
+def misconception_table(a: Assignment) -> Table:
+    """Per tag: submissions and students, over the whole assignment."""
+    t = _tags_base(a)
+    rows = db.session.execute(
+        sa.select(t.c.tag, sa.func.count(), sa.func.count(sa.distinct(t.c.user_id)))
+        .group_by(t.c.tag)
+        .order_by(sa.func.count().desc(), t.c.tag)
+    ).all()
+    return Table(
+        "misconceptions",
+        "Misconceptions in the assignment",
+        ["Misconception", "Submissions", "Students"],
+        [list(r) for r in rows],
+        chart="bar",
+        y=2,
+    )
+
+
+def misconception_problem_table(a: Assignment) -> Table:
+    t = _tags_base(a)
+    position = {ap.id: ap.position for ap in a.problems}
+    rows = db.session.execute(
+        sa.select(
+            t.c.assignment_problem_id,
+            t.c.tag,
+            sa.func.count(),
+            sa.func.count(sa.distinct(t.c.user_id)),
+        )
+        .group_by(t.c.assignment_problem_id, t.c.tag)
+        .order_by(t.c.assignment_problem_id, sa.func.count().desc(), t.c.tag)
+    ).all()
+    return Table(
+        "misconceptions-by-problem",
+        "Misconceptions per problem",
+        ["Problem", "Misconception", "Submissions", "Students"],
+        [[position[ap], tag, k, u] for ap, tag, k, u in rows],
+        chart="none",
+    )
+
+
+def misconception_student_table(a: Assignment, limit: int = 50) -> Table:
+    """The students who made the most tagged slips: whom to help."""
+    t = _tags_base(a)
+    rows = db.session.execute(
+        sa.select(User.name, User.email, sa.func.count(), sa.func.count(sa.distinct(t.c.tag)))
+        .join(User, User.id == t.c.user_id)
+        .group_by(User.id, User.name, User.email)
+        .order_by(sa.func.count().desc(), User.name)
+        .limit(limit)
+    ).all()
+    return Table(
+        "misconceptions-by-student",
+        "Students with the most recognised slips",
+        ["Student", "Email", "Tagged submissions", "Different misconceptions"],
+        [list(r) for r in rows],
+        chart="none",
+    )
+
+
+def wrong_answers_table(a: Assignment, per_problem: int = 5) -> Table:
+    """The most common wrong answers of each problem (numbers to 4 significant figures)."""
+    counts = (
+        sa.select(
+            Variant.assignment_problem_id.label("ap_id"),
+            Submission.normalised.label("answer"),
+            sa.func.count().label("k"),
+        )
+        .select_from(Submission)
+        .join(Variant, Variant.id == Submission.variant_id)
+        .join(AssignmentProblem, AssignmentProblem.id == Variant.assignment_problem_id)
+        .join(Enrollment, _student_filter(a.course_id))
+        .where(
+            AssignmentProblem.assignment_id == a.id,
+            Variant.number == 1,
+            Submission.raw_score < 1.0,
+            Submission.normalised.is_not(None),
+        )
+        .group_by(Variant.assignment_problem_id, Submission.normalised)
+        .subquery()
+    )
+    ranked = sa.select(
+        counts,
+        sa.func.row_number()
+        .over(partition_by=counts.c.ap_id, order_by=(counts.c.k.desc(), counts.c.answer))
+        .label("rn"),
+    ).subquery()
+    position = {ap.id: ap.position for ap in a.problems}
+    rows = db.session.execute(
+        sa.select(ranked.c.ap_id, ranked.c.answer, ranked.c.k)
+        .where(ranked.c.rn <= per_problem, ranked.c.k > 1)
+        .order_by(ranked.c.ap_id, ranked.c.rn)
+    ).all()
+    return Table(
+        "wrong-answers",
+        "Most common wrong answers",
+        ["Problem", "Answer", "Submissions"],
+        [[position[ap], ans, k] for ap, ans, k in rows],
+        chart="none",
+    )
+
+
+def course_overview(course: Course) -> Table:
+    """Per graded assignment: students who attempted it, mean and median of the total (% of points)."""
+    from .gradebook import graded_assignments
+
+    rows = []
+    for a in graded_assignments(course):
+        sp = per_student_problem(a)
+        tot = totals(sp)
+        possible = sum(ap.points for ap in a.problems) or 1.0
+        k, mean = db.session.execute(sa.select(sa.func.count(), sa.func.avg(tot.c.total))).one()
+        med = medians(
+            sa.select(sa.literal(1).label("g"), tot.c.total).subquery(), "g", "total"
+        ).get(1)
+        rows.append(
+            [
+                a.title,
+                k,
+                None if mean is None else round(100 * float(mean) / possible, 1),
+                None if med is None else round(100 * med / possible, 1),
+            ]
+        )
+    return Table(
+        "assignments",
+        "Assignments",
+        ["Assignment", "Students", "Mean %", "Median %"],
+        rows,
+        chart="bar",
+        y=2,
+    )
+
+
+def student_progress(course: Course, user: User) -> Table:
+    """One student's standing on each graded assignment: points, problems tried and right, slips."""
+    from .gradebook import graded_assignments
+
+    rows = []
+    for a in graded_assignments(course):
+        sp = per_student_problem(a)
+        k, right, pts = db.session.execute(
+            sa.select(
+                sa.func.count(), sa.func.sum(sp.c.correct), sa.func.sum(sp.c.points * sp.c.score)
+            ).where(sp.c.user_id == user.id)
+        ).one()
+        t = _tags_base(a)
+        slips = db.session.scalar(
+            sa.select(sa.func.count()).select_from(t).where(t.c.user_id == user.id)
+        )
+        possible = sum(ap.points for ap in a.problems)
+        rows.append(
+            [
+                a.title,
+                round(float(pts or 0.0), 2),
+                possible,
+                k,
+                int(right or 0),
+                len(a.problems),
+                slips,
+            ]
+        )
+    return Table(
+        "progress",
+        f"Progress of {user.name}",
+        [
+            "Assignment",
+            "Points",
+            "Possible",
+            "Problems tried",
+            "Problems right",
+            "Problems",
+            "Recognised slips",
+        ],
+        rows,
+        chart="bar",
+        y=1,
+    )

@@ -1,0 +1,168 @@
+"""Statistics pages for instructors and TAs: course overview, one assignment in depth
+(per problem, per parameter, misconceptions, wrong answers), one student's progress. Each
+table has an SVG chart and a CSV download."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from flask import Blueprint, Response, abort, render_template
+from flask_login import current_user, login_required
+
+from ..extensions import db
+from ..instructor.routes import assignment_in
+from ..models import Enrollment, User
+from ..services import stats
+from ..services.access import course_for
+from ..services.charts import table_svg
+from ..services.exports import safe
+from ..services.gradebook import graded_assignments
+
+bp = Blueprint("stats", __name__)
+STAFF = ("instructor", "ta")
+
+
+def assignment_tables(a, only: str | None = None) -> list[stats.Table]:
+    """The assignment's tables by name (``only``: compute just that one, for a chart or CSV)."""
+    builders = {
+        "problems": lambda: stats.problem_table(stats.problem_stats(a)),
+        "distribution": lambda: stats.assignment_distribution(a),
+        "completion": lambda: stats.completion(a),
+        **{f"all-by-{f}": (lambda f=f: stats.overall_facet_table(a, f)) for f in stats.FACETS},
+        **{f"by-{f}": (lambda f=f: stats.facet_table(a, f)) for f in stats.FACETS},
+        "misconceptions": lambda: stats.misconception_table(a),
+        "misconceptions-by-problem": lambda: stats.misconception_problem_table(a),
+        "misconceptions-by-student": lambda: stats.misconception_student_table(a),
+        "wrong-answers": lambda: stats.wrong_answers_table(a),
+    }
+    if only is not None:
+        if only.startswith("hist-"):
+            st = next((s for s in stats.problem_stats(a) if f"hist-{s.ap.id}" == only), None)
+            if st is None:
+                abort(404)
+            return [stats.histogram_table(st)]
+        if only not in builders:
+            abort(404)
+        return [builders[only]()]
+    return [b() for b in builders.values()]
+
+
+def csv_response(table: stats.Table, name: str) -> Response:
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\r\n")
+    writer.writerow(table.columns)
+    for row in table.rows:
+        writer.writerow([safe(v) if isinstance(v, str) else ("" if v is None else v) for v in row])
+    return Response(
+        buf.getvalue(),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{name}.csv"'},
+    )
+
+
+def svg_response(table: stats.Table) -> Response:
+    if table.chart == "none":
+        abort(404)
+    return Response(
+        table_svg(table),
+        mimetype="image/svg+xml",
+        headers={"Cache-Control": "private, max-age=300"},
+    )
+
+
+@bp.get("/courses/<int:course_id>/stats")
+@login_required
+def course(course_id: int):
+    c, role = course_for(current_user, course_id, *STAFF)
+    overview = stats.course_overview(c)
+    students = (
+        db.session.execute(
+            db.select(User)
+            .join(Enrollment)
+            .where(Enrollment.course_id == c.id, Enrollment.role == "student")
+            .order_by(User.name)
+        )
+        .scalars()
+        .all()
+    )
+    return render_template(
+        "stats/course.html",
+        course=c,
+        role=role,
+        overview=overview,
+        assignments=graded_assignments(c),
+        students=students,
+    )
+
+
+@bp.get("/courses/<int:course_id>/stats/overview.<ext>")
+@login_required
+def course_table(course_id: int, ext: str):
+    c, _role = course_for(current_user, course_id, *STAFF)
+    table = stats.course_overview(c)
+    return csv_response(table, f"{c.code}-assignments") if ext == "csv" else svg_response(table)
+
+
+@bp.get("/courses/<int:course_id>/stats/assignments/<int:assignment_id>")
+@login_required
+def assignment(course_id: int, assignment_id: int):
+    c, role = course_for(current_user, course_id, *STAFF)
+    a = assignment_in(c.id, assignment_id)
+    problem_stats = stats.problem_stats(a)
+    tables = [stats.problem_table(problem_stats), *assignment_tables(a)[1:]]
+    return render_template(
+        "stats/assignment.html",
+        course=c,
+        role=role,
+        a=a,
+        tables=tables,
+        histograms=[stats.histogram_table(s) for s in problem_stats],
+    )
+
+
+@bp.get("/courses/<int:course_id>/stats/assignments/<int:assignment_id>/<name>.<ext>")
+@login_required
+def assignment_table(course_id: int, assignment_id: int, name: str, ext: str):
+    c, _role = course_for(current_user, course_id, *STAFF)
+    a = assignment_in(c.id, assignment_id)
+    if ext not in ("csv", "svg"):
+        abort(404)
+    (table,) = assignment_tables(a, only=name)
+    return csv_response(table, f"{c.code}-{a.id}-{name}") if ext == "csv" else svg_response(table)
+
+
+@bp.get("/courses/<int:course_id>/stats/students/<int:user_id>")
+@login_required
+def student(course_id: int, user_id: int):
+    c, role = course_for(current_user, course_id, *STAFF)
+    e = db.session.execute(
+        db.select(Enrollment).where(
+            Enrollment.course_id == c.id,
+            Enrollment.user_id == user_id,
+            Enrollment.role == "student",
+        )
+    ).scalar_one_or_none()
+    if e is None:
+        abort(404)
+    table = stats.student_progress(c, e.user)
+    return render_template("stats/student.html", course=c, role=role, student=e.user, table=table)
+
+
+@bp.get("/courses/<int:course_id>/stats/students/<int:user_id>/progress.<ext>")
+@login_required
+def student_table(course_id: int, user_id: int, ext: str):
+    c, _role = course_for(current_user, course_id, *STAFF)
+    e = db.session.execute(
+        db.select(Enrollment).where(
+            Enrollment.course_id == c.id,
+            Enrollment.user_id == user_id,
+            Enrollment.role == "student",
+        )
+    ).scalar_one_or_none()
+    if e is None or ext not in ("csv", "svg"):
+        abort(404)
+    table = stats.student_progress(c, e.user)
+    return (
+        csv_response(table, f"{c.code}-student-{user_id}") if ext == "csv" else svg_response(table)
+    )

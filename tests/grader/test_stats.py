@@ -1,0 +1,218 @@
+"""Statistics on a hand-built class of five students whose numbers are worked out below,
+on SQLite and PostgreSQL alike."""
+
+import csv
+import io
+from datetime import UTC, datetime, timedelta
+
+import numpy as np
+import pytest
+import sqlalchemy as sa
+
+from grader.extensions import db
+from grader.models import Variant
+from grader.services import stats
+from grader.services.submissions import submit
+from grader.services.variants import get_or_create_variant
+from tests.conftest import login
+
+WORKED = {
+    "fixed": {"W": [[1, -1], [0, 2], [3, 1]], "x": [1, 2], "b": [0, 1, -1], "activation": "relu"}
+}
+KERAS = {"fixed": {"layers": [784, 128, 64, 10]}}
+RIGHT = {"z": [-1, 5, 4], "y": [0, 5, 4]}
+NO_ACT = {"z": [-1, 5, 4], "y": [-1, 5, 4]}  # z right, y 2 of 3: (1 + 2/3)/2 = 5/6
+ZEROS = {"z": [0, 0, 0], "y": [0, 0, 0]}  # z none right, y₁ right: (0 + 1/3)/2 = 1/6
+T0 = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
+
+
+def at(minutes):
+    return T0 + timedelta(minutes=minutes)
+
+
+@pytest.fixture
+def klass(make_course, make_user, enrol, make_assignment):
+    """P1: dense layer, 10 points; P2: Keras parameter count, 5 points.
+    s1: P1 right at once (viewed 9:00, right 9:02), P2 right          total 15
+    s2: P1 no activation then right (9:00 → 9:10), P2 forgot biases   total 10
+    s3: P1 no activation (5/6) on day 2, P2 right                     total 13.33
+    s4: P2 forgot biases                                              total 0
+    s5: P1 zeros (1/6)                                                total 1.67"""
+    teacher = make_user(email="t@example.edu")
+    course = make_course("NN-W3", instructor=teacher)
+    a = make_assignment(
+        course, [("dense_forward", WORKED, 10), ("param_count", KERAS, 5)], title="HW"
+    )
+    p1, p2 = a.problems
+    users = []
+    for i in range(1, 6):
+        u = make_user(email=f"s{i}@example.edu", name=f"Student {i}")
+        enrol(u, course)
+        users.append(u)
+    s1, s2, s3, s4, s5 = users
+
+    def view(ap, u):
+        v = get_or_create_variant(ap, u)
+        v.created_at = T0
+        db.session.commit()
+
+    for ap, u in ((p1, s1), (p1, s2), (p1, s3), (p1, s5), (p2, s1), (p2, s2), (p2, s3), (p2, s4)):
+        view(ap, u)
+    submit(p1, s1, RIGHT, now=at(2))
+    submit(p2, s1, {"count": 109386}, now=at(3))
+    submit(p1, s2, NO_ACT, now=at(5))
+    submit(p1, s2, RIGHT, now=at(10))
+    submit(p2, s2, {"count": 109184}, now=at(11))
+    submit(p1, s3, NO_ACT, now=at(24 * 60 + 1))
+    submit(p2, s3, {"count": 109386}, now=at(24 * 60 + 2))
+    submit(p2, s4, {"count": 109184}, now=at(20))
+    submit(p1, s5, ZEROS, now=at(30))
+    return course, a, users
+
+
+X1 = [1, 1, 5 / 6, 0, 1 / 6]  # P1 score per student (0 where not attempted)
+X2 = [1, 0, 1, 0, 0]
+TOTAL = [10 * a + 5 * b for a, b in zip(X1, X2, strict=True)]  # [15, 10, 13.33, 0, 1.67]
+
+
+def test_per_problem_statistics(klass):
+    _course, a, _users = klass
+    p1, p2 = stats.problem_stats(a)
+    assert p1.attempted == 4
+    assert p1.mean == pytest.approx(0.75)  # (1 + 1 + 5/6 + 1/6) / 4
+    assert p1.median == pytest.approx(11 / 12)  # middle of 1/6, 5/6, 1, 1
+    assert p1.std == pytest.approx(np.std([1, 1, 5 / 6, 1 / 6], ddof=1))  # 0.39675
+    assert p1.first_try == pytest.approx(0.25) and p1.eventually == pytest.approx(0.5)
+    assert p1.attempts_to_correct == pytest.approx(1.5)  # s1 at 1, s2 at 2
+    assert p1.histogram == [0, 1, 0, 0, 0, 0, 0, 0, 1, 2]
+    assert p1.discrimination == pytest.approx(np.corrcoef(X1, TOTAL)[0, 1])
+    rest = [t - 10 * x for t, x in zip(TOTAL, X1, strict=True)]  # [5, 0, 5, 0, 0]
+    assert p1.corrected == pytest.approx(np.corrcoef(X1, rest)[0, 1])
+    # quintiles by total: s4 (0), s5 (1.67), s2 (10), s3 (13.33), s1 (15)
+    assert p1.quintiles == pytest.approx([0, 1 / 6, 1, 5 / 6, 1])
+    assert p2.quintiles == pytest.approx([0, 0, 0, 1, 1])
+    assert p1.time_to_correct_median == pytest.approx(360)  # 2 and 10 minutes
+    assert p1.time_to_correct_mean == pytest.approx(360)
+    assert (p2.attempted, p2.mean, p2.median) == (4, pytest.approx(0.5), pytest.approx(0.5))
+    assert p2.first_try == pytest.approx(0.5) and p2.eventually == pytest.approx(0.5)
+    assert p2.discrimination == pytest.approx(np.corrcoef(X2, TOTAL)[0, 1])
+
+
+def test_assignment_tables(klass):
+    _course, a, _users = klass
+    dist = stats.assignment_distribution(a)  # totals / 15: 1.0, 0.667, 0.889, 0, 0.111
+    assert [r[1] for r in dist.rows] == [1, 1, 0, 0, 0, 0, 1, 0, 1, 1]
+    comp = stats.completion(a)  # s1, s2 tried both problems on day 1, s3 on day 2
+    assert comp.rows == [["2026-11-20", 2, 2], ["2026-11-21", 1, 3]]
+    tags = stats.misconception_table(a)
+    assert sorted(tags.rows) == [["forgot_biases", 2, 2], ["no_activation", 2, 2]]
+    by_problem = stats.misconception_problem_table(a)
+    assert by_problem.rows == [[1, "no_activation", 2, 2], [2, "forgot_biases", 2, 2]]
+    wrong = stats.wrong_answers_table(a)
+    assert wrong.rows == [[1, '{"y": [-1, 5, 4], "z": [-1, 5, 4]}', 2], [2, '{"count": 109184}', 2]]
+    by_act = stats.facet_table(a, "activation")
+    assert by_act.rows == [[1, "relu", 4, 25.0, 50.0, 0.75]]
+    by_shape = stats.overall_facet_table(a, "shape")
+    assert by_shape.rows == [["3x2", 4, 25.0, 50.0, 0.75]]
+
+
+def test_per_activation_breakdown(make_course, make_user, enrol, make_assignment):
+    course = make_course()
+    a = make_assignment(
+        course, [("activation_derivative", {"activations": ["relu", "sigmoid"]}, 1)]
+    )
+    ap = a.problems[0]
+    students = []
+    for i, (activation, z) in enumerate(
+        [("relu", [1, -1]), ("relu", [1, -1]), ("sigmoid", [0]), ("sigmoid", [0])]
+    ):
+        u = make_user(email=f"p{i}@example.edu")
+        enrol(u, course)
+        # each student's variant pinned to a known activation (relu' = [1, 0]; sigmoid'(0) = 0.25)
+        db.session.add(
+            Variant(
+                assignment_problem_id=ap.id,
+                user_id=u.id,
+                kind="activation_derivative",
+                seed=i,
+                params={"activation": activation, "alpha": None, "z": z},
+                answers={},
+                facet_activation=activation,
+            )
+        )
+        students.append(u)
+    db.session.commit()
+    submit(ap, students[0], {"da_dz": [1, 0]})
+    submit(ap, students[1], {"da_dz": [1, 1]})
+    submit(ap, students[1], {"da_dz": [1, 0]})
+    submit(ap, students[2], {"da_dz": [0.5]})
+    submit(ap, students[3], {"da_dz": [0.25]})
+    table = stats.overall_facet_table(a, "activation")
+    # relu: first try 1 of 2, eventually 2 of 2; sigmoid: 1 of 2 and 1 of 2
+    assert table.rows == [["relu", 2, 50.0, 100.0, 1.0], ["sigmoid", 2, 50.0, 50.0, 0.5]]
+
+
+def test_empty_problems_do_not_divide_by_zero(make_course, make_assignment):
+    course = make_course()
+    a = make_assignment(course, [("dense_forward", WORKED, 10)])
+    (st,) = stats.problem_stats(a)
+    assert (st.attempted, st.mean, st.median, st.std, st.discrimination) == (
+        0,
+        None,
+        None,
+        None,
+        None,
+    )
+    assert st.histogram == [0] * 10 and st.quintiles == [None] * 5
+    assert stats.completion(a).rows == [] and stats.misconception_table(a).rows == []
+    assert stats.course_overview(course).rows == [["Homework", 0, None, None]]
+
+
+def test_pages_charts_and_csv(client, klass, make_user, enrol):
+    course, a, users = klass
+    ta = make_user(email="ta@example.edu")
+    enrol(ta, course, "ta")
+    login(client, "ta@example.edu")
+    page = client.get(f"/courses/{course.id}/stats/assignments/{a.id}")
+    assert page.status_code == 200
+    body = page.get_data(as_text=True)
+    assert "Per problem" in body and "no_activation" in body and "Most common wrong answers" in body
+    svg = client.get(f"/courses/{course.id}/stats/assignments/{a.id}/distribution.svg")
+    assert svg.status_code == 200 and svg.mimetype == "image/svg+xml" and b"<svg" in svg.data
+    rows = list(
+        csv.reader(
+            io.StringIO(
+                client.get(f"/courses/{course.id}/stats/assignments/{a.id}/problems.csv").get_data(
+                    as_text=True
+                )
+            )
+        )
+    )
+    assert rows[0][:3] == ["Problem", "Attempted", "Mean"]
+    assert rows[1][:4] == ["1. dense_forward #1", "4", "0.75", "0.917"]
+    hist = client.get(f"/courses/{course.id}/stats/assignments/{a.id}/hist-{a.problems[0].id}.csv")
+    assert hist.get_data(as_text=True).splitlines()[-1] == "0.9–1.0,2"
+    assert client.get(f"/courses/{course.id}/stats/assignments/{a.id}/nope.csv").status_code == 404
+    assert client.get(f"/courses/{course.id}/stats").status_code == 200
+    progress = client.get(
+        f"/courses/{course.id}/stats/students/{users[1].id}/progress.csv"
+    ).get_data(as_text=True)
+    assert (
+        progress.splitlines()[1] == "HW,10.0,15.0,2,1,2,2"
+    )  # s2: 10 points, 2 tried, 1 right, 2 slips
+
+
+def test_only_staff_of_the_course(client, klass, make_user, make_course):
+    course, a, users = klass
+    login(client, "s1@example.edu")
+    for url in (
+        f"/courses/{course.id}/stats",
+        f"/courses/{course.id}/stats/assignments/{a.id}",
+        f"/courses/{course.id}/stats/assignments/{a.id}/problems.csv",
+        f"/courses/{course.id}/stats/students/{users[1].id}",
+    ):
+        assert client.get(url).status_code == 403, url
+    other = client.application.test_client()
+    make_course("NN-X", instructor=make_user(email="o@example.edu"))
+    login(other, "o@example.edu")
+    assert other.get(f"/courses/{course.id}/stats/assignments/{a.id}").status_code == 403
