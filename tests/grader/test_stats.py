@@ -7,7 +7,6 @@ from datetime import UTC, datetime, timedelta
 
 import numpy as np
 import pytest
-import sqlalchemy as sa
 
 from grader.extensions import db
 from grader.models import Variant
