@@ -211,3 +211,25 @@ def register(app: Flask) -> None:
                 if rows > header_lines:
                     bar.update(1)
         click.echo(f"Wrote {rows} lines to {output}.")
+
+    @app.cli.command("simulate-class")
+    @click.argument("code")
+    @click.option("--students", type=click.IntRange(1, 200000), default=300, show_default=True)
+    @click.option("--assignments", type=click.IntRange(1, 50), default=4, show_default=True)
+    @click.option("--seed", type=int, default=1, show_default=True)
+    def simulate_class_command(code, students, assignments, seed):
+        """Add a simulated class (students, variants, submissions) to course CODE, for demos
+        and benchmarks: ten problems per assignment, per-activation difficulty, typical slips."""
+        from .services.simulate import simulate_class
+
+        course = course_by_code(code)
+        if course is None:
+            raise click.ClickException(f"no course with code {code}")
+        with click.progressbar(
+            length=students, label="Simulating students", file=sys.stderr
+        ) as bar:
+            counts = simulate_class(course, students, assignments, seed, progress=bar.update)
+        click.echo(
+            f"{course.code}: {counts['students']} students, {assignments} assignments, "
+            f"{counts['variants']} variants, {counts['submissions']} submissions, {counts['tags']} misconception tags."
+        )

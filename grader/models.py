@@ -217,6 +217,16 @@ class Variant(db.Model):
     facet_activation: Mapped[str | None] = mapped_column(sa.String(20))
     facet_shape: Mapped[str | None] = mapped_column(sa.String(20))
     facet_loss: Mapped[str | None] = mapped_column(sa.String(10))
+    # A running summary of the variant's submissions, kept in step by every write that adds
+    # or regrades one, so that statistics aggregate one row per student and problem.
+    attempts: Mapped[int] = mapped_column(default=0, server_default="0")
+    best_score: Mapped[float | None] = mapped_column()
+    last_score: Mapped[float | None] = mapped_column()
+    first_correct: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    correct: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    first_correct_attempt: Mapped[int | None] = mapped_column()
+    first_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    first_correct_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     config: Mapped[dict] = mapped_column(JSONType, default=dict)
     params: Mapped[dict] = mapped_column(JSONType)
     answers: Mapped[dict] = mapped_column(JSONType)
@@ -240,6 +250,10 @@ class Submission(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     variant_id: Mapped[int] = mapped_column(sa.ForeignKey("variant.id", ondelete="CASCADE"))
+    # The variant's problem, copied here so that per-problem counts need no join.
+    assignment_problem_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("assignment_problem.id", ondelete="CASCADE"), index=True
+    )
     attempt: Mapped[int] = mapped_column()
     raw: Mapped[dict] = mapped_column(JSONType)
     parsed: Mapped[dict] = mapped_column(JSONType, default=dict)
@@ -267,6 +281,11 @@ class SubmissionTag(db.Model):
         sa.ForeignKey("submission.id", ondelete="CASCADE"), primary_key=True
     )
     tag: Mapped[str] = mapped_column(sa.String(60), primary_key=True)
+    # Copied from the submission's variant: tag counts per problem and student need no join.
+    assignment_problem_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("assignment_problem.id", ondelete="CASCADE"), index=True
+    )
+    user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"))
 
 
 class GradeChange(db.Model):

@@ -22,7 +22,7 @@ from ..models import (
     Variant,
     utcnow,
 )
-from .submissions import normalise
+from .submissions import normalise, refresh_summary
 from .variants import problem_policy
 
 
@@ -146,7 +146,15 @@ def apply(
             for row in [t for t in sub.tags if t.tag not in keep]:
                 sub.tags.remove(row)
             have = {t.tag for t in sub.tags}
-            sub.tags.extend(SubmissionTag(tag=t) for t in c.misconceptions if t not in have)
+            sub.tags.extend(
+                SubmissionTag(tag=t, assignment_problem_id=c.problem_id, user_id=c.user_id)
+                for t in c.misconceptions
+                if t not in have
+            )
+        for variant_id in {
+            db.session.get(Submission, c.submission_id).variant_id for c in summary.changes
+        }:
+            refresh_summary(db.session.get(Variant, variant_id))
         for ap in a.problems:
             kind = problems.get(ap.template.kind)
             for variant in db.session.scalars(

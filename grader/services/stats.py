@@ -59,27 +59,22 @@ def _bin(value):
     return sa.case(*whens, else_=BINS - 1)
 
 
-def _student_filter(course_id: int):
-    return sa.and_(
-        Enrollment.user_id == Variant.user_id,
-        Enrollment.course_id == course_id,
-        Enrollment.role == "student",
+def _students(course_id: int):
+    """The course's students (staff's own tries never count)."""
+    return sa.select(Enrollment.user_id).where(
+        Enrollment.course_id == course_id, Enrollment.role == "student"
     )
+
+
+def _flag(column):
+    return sa.case((column.is_(True), 1), else_=0)
 
 
 def per_student_problem(a: Assignment):
-    """One row per (student, problem) attempted: score, attempts, first-try and eventual
-    correctness, first correct attempt and time, first view, facets."""
-    last = (
-        sa.select(Submission.variant_id, sa.func.max(Submission.attempt).label("n"))
-        .group_by(Submission.variant_id)
-        .subquery()
-    )
-    last_sub = sa.orm.aliased(Submission)
-    correct = Submission.raw_score >= 1.0
-    score = (
-        sa.func.max(last_sub.score) if a.score_policy == "last" else sa.func.max(Submission.score)
-    )
+    """One row per (student, problem) attempted, from each first variant's running summary:
+    score (best or last), attempts, first-try and eventual correctness, first correct attempt
+    and time, first view and first submission, facets."""
+    score = Variant.last_score if a.score_policy == "last" else Variant.best_score
     return (
         sa.select(
             Variant.user_id.label("user_id"),
@@ -88,31 +83,21 @@ def per_student_problem(a: Assignment):
             Variant.facet_activation.label("activation"),
             Variant.facet_shape.label("shape"),
             Variant.facet_loss.label("loss"),
-            sa.func.min(Variant.created_at).label("viewed_at"),
+            Variant.created_at.label("viewed_at"),
             score.label("score"),
-            sa.func.count(Submission.id).label("attempts"),
-            sa.func.max(sa.case((sa.and_(Submission.attempt == 1, correct), 1), else_=0)).label(
-                "first_correct"
-            ),
-            sa.func.max(sa.case((correct, 1), else_=0)).label("correct"),
-            sa.func.min(sa.case((correct, Submission.attempt))).label("first_correct_attempt"),
-            sa.func.min(sa.case((correct, Submission.created_at))).label("first_correct_at"),
-            sa.func.min(Submission.created_at).label("first_at"),
+            Variant.attempts.label("attempts"),
+            _flag(Variant.first_correct).label("first_correct"),
+            _flag(Variant.correct).label("correct"),
+            Variant.first_correct_attempt.label("first_correct_attempt"),
+            Variant.first_correct_at.label("first_correct_at"),
+            Variant.first_at.label("first_at"),
         )
-        .select_from(Variant)
-        .join(Submission, Submission.variant_id == Variant.id)
         .join(AssignmentProblem, AssignmentProblem.id == Variant.assignment_problem_id)
-        .join(Enrollment, _student_filter(a.course_id))
-        .join(last, last.c.variant_id == Variant.id)
-        .join(last_sub, sa.and_(last_sub.variant_id == Variant.id, last_sub.attempt == last.c.n))
-        .where(AssignmentProblem.assignment_id == a.id, Variant.number == 1)
-        .group_by(
-            Variant.user_id,
-            Variant.assignment_problem_id,
-            AssignmentProblem.points,
-            Variant.facet_activation,
-            Variant.facet_shape,
-            Variant.facet_loss,
+        .where(
+            AssignmentProblem.assignment_id == a.id,
+            Variant.number == 1,
+            Variant.attempts > 0,
+            Variant.user_id.in_(_students(a.course_id)),
         )
         .subquery("sp")
     )
@@ -448,13 +433,16 @@ def overall_facet_table(a: Assignment, facet: str) -> Table:
 
 def _tags_base(a: Assignment):
     return (
-        sa.select(SubmissionTag.tag, Variant.assignment_problem_id, Variant.user_id, Submission.id)
-        .select_from(SubmissionTag)
-        .join(Submission, Submission.id == SubmissionTag.submission_id)
-        .join(Variant, Variant.id == Submission.variant_id)
-        .join(AssignmentProblem, AssignmentProblem.id == Variant.assignment_problem_id)
-        .join(Enrollment, _student_filter(a.course_id))
-        .where(AssignmentProblem.assignment_id == a.id, Variant.number == 1)
+        sa.select(
+            SubmissionTag.tag,
+            SubmissionTag.assignment_problem_id,
+            SubmissionTag.user_id,
+            SubmissionTag.submission_id,
+        )
+        .where(
+            SubmissionTag.assignment_problem_id.in_([ap.id for ap in a.problems]),
+            SubmissionTag.user_id.in_(_students(a.course_id)),
+        )
         .subquery()
     )
 
@@ -520,23 +508,25 @@ def misconception_student_table(a: Assignment, limit: int = 50) -> Table:
 
 def wrong_answers_table(a: Assignment, per_problem: int = 5) -> Table:
     """The most common wrong answers of each problem (numbers to 4 significant figures)."""
+    ap_ids = [ap.id for ap in a.problems]
+    students_variants = sa.select(Variant.id).where(
+        Variant.assignment_problem_id.in_(ap_ids),
+        Variant.number == 1,
+        Variant.user_id.in_(_students(a.course_id)),
+    )
     counts = (
         sa.select(
-            Variant.assignment_problem_id.label("ap_id"),
+            Submission.assignment_problem_id.label("ap_id"),
             Submission.normalised.label("answer"),
             sa.func.count().label("k"),
         )
-        .select_from(Submission)
-        .join(Variant, Variant.id == Submission.variant_id)
-        .join(AssignmentProblem, AssignmentProblem.id == Variant.assignment_problem_id)
-        .join(Enrollment, _student_filter(a.course_id))
         .where(
-            AssignmentProblem.assignment_id == a.id,
-            Variant.number == 1,
+            Submission.assignment_problem_id.in_(ap_ids),
             Submission.raw_score < 1.0,
             Submission.normalised.is_not(None),
+            Submission.variant_id.in_(students_variants),
         )
-        .group_by(Variant.assignment_problem_id, Submission.normalised)
+        .group_by(Submission.assignment_problem_id, Submission.normalised)
         .subquery()
     )
     ranked = sa.select(

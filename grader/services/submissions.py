@@ -215,9 +215,14 @@ def submit(
             idempotency_key=idempotency_key,
             created_at=now_,
             normalised=normalise(grade.parsed),
-            tags=[SubmissionTag(tag=t) for t in grade.misconceptions],
+            assignment_problem_id=ap.id,
+            tags=[
+                SubmissionTag(tag=t, assignment_problem_id=ap.id, user_id=user.id)
+                for t in grade.misconceptions
+            ],
         )
         db.session.add(sub)
+        note_attempt(variant, sub)
         try:
             db.session.commit()
             return sub, False
@@ -230,6 +235,32 @@ def submit(
     raise SubmissionRefused(
         409, "conflict", "Another submission was being saved at the same time; send it again."
     )
+
+
+def note_attempt(variant: Variant, sub: Submission) -> None:
+    """Fold a new attempt into the variant's running summary (same transaction)."""
+    variant.attempts = sub.attempt
+    variant.best_score = (
+        sub.score if variant.best_score is None else max(variant.best_score, sub.score)
+    )
+    variant.last_score = sub.score
+    right = sub.raw_score >= 1.0
+    if sub.attempt == 1:
+        variant.first_at = sub.created_at
+        variant.first_correct = right
+    if right and not variant.correct:
+        variant.correct = True
+        variant.first_correct_attempt = sub.attempt
+        variant.first_correct_at = sub.created_at
+
+
+def refresh_summary(variant: Variant) -> None:
+    """Recompute the variant's summary from all its submissions (after a regrade)."""
+    variant.attempts, variant.best_score, variant.last_score = 0, None, None
+    variant.first_correct = variant.correct = False
+    variant.first_correct_attempt = variant.first_at = variant.first_correct_at = None
+    for sub in sorted(variant.submissions, key=lambda s: s.attempt):
+        note_attempt(variant, sub)
 
 
 def normalise(parsed: dict) -> str:

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import numpy as np
 import pytest
+import sqlalchemy as sa
 
 from grader.extensions import db
 from grader.models import Variant
@@ -215,3 +216,29 @@ def test_only_staff_of_the_course(client, klass, make_user, make_course):
     make_course("NN-X", instructor=make_user(email="o@example.edu"))
     login(other, "o@example.edu")
     assert other.get(f"/courses/{course.id}/stats/assignments/{a.id}").status_code == 403
+
+
+def test_running_summary_matches_the_submissions(klass):
+    """Each variant's summary, kept up as attempts arrive, equals one recomputed from scratch."""
+    from grader.services.submissions import refresh_summary
+
+    fields = (
+        "attempts",
+        "best_score",
+        "last_score",
+        "first_correct",
+        "correct",
+        "first_correct_attempt",
+        "first_at",
+        "first_correct_at",
+    )
+    variants = db.session.scalars(sa.select(Variant)).all()
+    kept = {v.id: tuple(getattr(v, f) for f in fields) for v in variants}
+    for v in variants:
+        refresh_summary(v)
+        assert tuple(getattr(v, f) for f in fields) == kept[v.id]
+    db.session.rollback()
+    s2_p1 = next(
+        v for v in variants if v.user.email == "s2@example.edu" and v.kind == "dense_forward"
+    )
+    assert kept[s2_p1.id][:6] == (2, 1.0, 1.0, False, True, 2)

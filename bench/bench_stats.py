@@ -1,0 +1,170 @@
+"""Benchmark: statistics pages and CSV exports on simulated classes.
+
+Builds classes of 1,000 and 10,000 students × 40 problems × about 3 attempts (1.2 M
+submissions at 10,000) with ``simulate-class``, on SQLite and on PostgreSQL, then prints
+the time of each statistics page and each CSV export, and the peak memory (RSS) of each
+export measured in a separate process. Targets: a statistics page under 1.5 s on
+PostgreSQL at 10,000 students; an export's peak RSS under 150 MB.
+
+    .venv/bin/python bench/bench_stats.py [--sizes 1000 10000] [--databases sqlite postgresql]
+
+PostgreSQL: a scratch database grader_bench on 127.0.0.1:5432 (user postgres) is dropped
+and made again. Not a test: the figures depend on the machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+
+import sqlalchemy as sa
+
+PAGE_TARGET_S = 1.5
+RSS_TARGET_MB = 150.0
+PG_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+PG_BENCH = "postgresql+psycopg://postgres@127.0.0.1:5432/grader_bench"
+
+
+def make_app(url: str):
+    os.environ["SECRET_KEY"] = "bench"
+    os.environ["DATABASE_URL"] = url
+    from grader import create_app
+
+    return create_app({"PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000"})
+
+
+def fresh_database(kind: str, tmp: str, size: int) -> str:
+    if kind == "sqlite":
+        return f"sqlite:///{tmp}/bench-{size}.sqlite"
+    engine = sa.create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(sa.text("DROP DATABASE IF EXISTS grader_bench"))
+        conn.execute(sa.text("CREATE DATABASE grader_bench"))
+    engine.dispose()
+    return PG_BENCH
+
+
+def build(url: str, size: int) -> tuple[int, list[int], int]:
+    from flask_migrate import upgrade
+
+    from grader.extensions import db
+    from grader.models import Course, Submission, User
+    from grader.services.courses import create_course
+    from grader.services.simulate import simulate_class
+
+    app = make_app(url)
+    with app.app_context():
+        upgrade()
+        teacher = User(email="bench-teacher@example.edu", name="Bench Teacher")
+        db.session.add(teacher)
+        db.session.commit()
+        course = create_course("BENCH", "Benchmark course", teacher)
+        t0 = time.perf_counter()
+        simulate_class(course, size, 4, seed=1)
+        built = time.perf_counter() - t0
+        if db.engine.dialect.name == "postgresql":
+            with db.engine.connect() as conn:
+                conn.execution_options(isolation_level="AUTOCOMMIT").execute(
+                    sa.text("VACUUM ANALYZE")
+                )
+        else:
+            db.session.execute(sa.text("ANALYZE"))
+            db.session.commit()
+        n = db.session.scalar(sa.select(sa.func.count()).select_from(Submission))
+        c = db.session.scalar(sa.select(Course).where(Course.code == "BENCH"))
+        ids = [a.id for a in c.assignments]
+        print(f"  built {size} students, {n} submissions in {built:.0f} s")
+        return c.id, ids, teacher.id
+
+
+def timed_get(client, url: str) -> float:
+    t0 = time.perf_counter()
+    r = client.get(url)
+    elapsed = time.perf_counter() - t0
+    if r.status_code != 200:
+        raise SystemExit(f"{url}: HTTP {r.status_code}")
+    return elapsed
+
+
+def export_rss(url: str, fmt: str) -> tuple[float, float, float]:
+    """(seconds, RSS before the export, peak RSS) of one export in a fresh process."""
+    code = f"""
+import sys, time
+sys.path.insert(0, {os.getcwd()!r})
+from bench.bench_stats import make_app
+app = make_app({url!r})
+from grader.services.courses import course_by_code
+from grader.services.exports import export_lines
+with app.app_context():
+    course = course_by_code("BENCH")
+    def hwm():  # this process's own peak RSS (ru_maxrss would count the parent's, from before exec)
+        return next(int(l.split()[1]) for l in open("/proc/self/status") if l.startswith("VmHWM")) / 1024
+    before = hwm()
+    t0 = time.perf_counter()
+    n = 0
+    with open("/dev/null", "w") as sink:
+        for line in export_lines(course, {fmt!r}):
+            sink.write(line)
+            n += 1
+    print(time.perf_counter() - t0, before, hwm(), n)
+"""
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout.split()
+    return float(out[0]), float(out[1]), float(out[2])
+
+
+def run(kind: str, size: int, tmp: str) -> None:
+    print(f"\n{kind}, {size} students")
+    url = fresh_database(kind, tmp, size)
+    course_id, assignment_ids, teacher_id = build(url, size)
+    app = make_app(url)
+    client = app.test_client()
+    with client.session_transaction() as session:
+        session["_user_id"] = str(teacher_id)
+        session["_fresh"] = True
+    pages = [("course statistics", f"/courses/{course_id}/stats")]
+    pages += [
+        (f"assignment {i + 1} statistics", f"/courses/{course_id}/stats/assignments/{aid}")
+        for i, aid in enumerate(assignment_ids)
+    ]
+    pages += [("gradebook page", f"/courses/{course_id}/gradebook")]
+    print(f"  {'page':32s} {'seconds':>8s} {'× 1.5 s':>8s}")
+    for name, path in pages:
+        timed_get(client, path)  # warm caches the way a second visitor finds them
+        s = min(timed_get(client, path) for _ in range(2))
+        print(f"  {name:32s} {s:8.2f} {s / PAGE_TARGET_S:8.2f}")
+    print(
+        f"  {'export':32s} {'seconds':>8s} {'RSS before':>11s} {'peak RSS MB':>12s} {'× 150 MB':>9s}"
+    )
+    for fmt in ("canvas", "wide", "long"):
+        secs, before, peak = export_rss(url, fmt)
+        print(
+            f"  {'CSV ' + fmt:32s} {secs:8.2f} {before:11.0f} {peak:12.0f} {peak / RSS_TARGET_MB:9.2f}"
+        )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000])
+    parser.add_argument(
+        "--databases", nargs="+", default=["sqlite", "postgresql"], choices=["sqlite", "postgresql"]
+    )
+    args = parser.parse_args()
+    print(
+        f"python {sys.version.split()[0]}, {os.cpu_count()} cores; "
+        f"this process {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB"
+    )
+    with tempfile.TemporaryDirectory() as tmp:
+        for kind in args.databases:
+            for size in args.sizes:
+                run(kind, size, tmp)
+
+
+if __name__ == "__main__":
+    main()
