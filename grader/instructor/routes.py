@@ -39,8 +39,14 @@ from ..models import (
 )
 from ..services import as_sentence, render
 from ..services import regrade as regrade_service
-from ..services.access import course_for
-from ..services.assignment_spec import SpecError, check_template, export_yaml, import_assignment
+from ..services.access import course_for, student_in
+from ..services.assignment_spec import (
+    SpecError,
+    check_template,
+    clone_template,
+    export_yaml,
+    import_assignment,
+)
 from ..services.exports import FORMATS, export_lines, filename
 from ..services.gradebook import graded_assignments, iter_grades, override, possible, sections
 from .forms import (
@@ -247,14 +253,7 @@ def edit_template(course_id: int, template_id: int):
 def copy_template(course_id: int, template_id: int):
     course, _role = course_for(current_user, course_id, "instructor")
     t = template_in(course.id, template_id)
-    copy = ProblemTemplate(
-        course_id=course.id,
-        kind=t.kind,
-        title=t.title,
-        config=dict(t.config),
-        policy=dict(t.policy),
-        created_by_id=current_user.id,
-    )
+    copy = clone_template(t, course.id, by_id=current_user.id)
     db.session.add(copy)
     db.session.commit()
     flash(f"“{t.title}” copied into {course.code}.", "info")
@@ -427,15 +426,8 @@ def add_problem(course_id: int, assignment_id: int):
         t = template_in(course.id, form.template_id.data)
         if (
             t.course_id is None
-        ):  # library templates are copied, so editing the library changes no course
-            t = ProblemTemplate(
-                course_id=course.id,
-                kind=t.kind,
-                title=t.title,
-                config=dict(t.config),
-                policy=dict(t.policy),
-                created_by_id=current_user.id,
-            )
+        ):  # a library template is copied: editing the library changes no course
+            t = clone_template(t, course.id, by_id=current_user.id)
         a.problems.append(
             AssignmentProblem(position=len(a.problems) + 1, points=form.points.data, template=t)
         )
@@ -665,15 +657,7 @@ def gradebook_csv(course_id: int):
 @login_required
 def student_grades(course_id: int, user_id: int):
     course, role = course_for(current_user, course_id, *STAFF)
-    enrolment = db.session.scalar(
-        sa.select(Enrollment).where(
-            Enrollment.course_id == course.id,
-            Enrollment.user_id == user_id,
-            Enrollment.role == "student",
-        )
-    )
-    if enrolment is None:
-        abort(404)
+    enrolment = student_in(course.id, user_id)
     student = enrolment.user
     assignments = graded_assignments(course)
     grades = next(iter_grades(course, assignments, user_id=student.id))

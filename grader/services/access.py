@@ -47,3 +47,17 @@ def can_create_courses(user: User) -> bool:
         )
         is not None
     )
+
+
+def student_in(course_id: int, user_id: int) -> Enrollment:
+    """The student's enrolment in the course; 404 if they are not a student of it."""
+    e = db.session.scalar(
+        sa.select(Enrollment).where(
+            Enrollment.course_id == course_id,
+            Enrollment.user_id == user_id,
+            Enrollment.role == "student",
+        )
+    )
+    if e is None:
+        abort(404)
+    return e

@@ -296,6 +296,22 @@ def create_from_spec(course: Course, spec: dict) -> Assignment:
     return a
 
 
+def clone_template(
+    t: ProblemTemplate, course_id: int, overrides: dict | None = None, by_id: int | None = None
+) -> ProblemTemplate:
+    """A new course template with ``t``'s kind, title, config and policy (and an assignment
+    problem's overrides merged in)."""
+    overrides = overrides or {}
+    return ProblemTemplate(
+        course_id=course_id,
+        kind=t.kind,
+        title=t.title,
+        config=_merged(t.config, overrides.get("config")),
+        policy=_merged(t.policy, overrides.get("policy")),
+        created_by_id=by_id,
+    )
+
+
 def own_template(ap: AssignmentProblem) -> ProblemTemplate:
     """The problem's template, copied into the course first if it is shared (the library's,
     or used by another problem), so that changing it changes this problem only."""
@@ -306,13 +322,7 @@ def own_template(ap: AssignmentProblem) -> ProblemTemplate:
         .where(AssignmentProblem.template_id == t.id)
     )
     if t.course_id is None or users > 1 or ap.overrides:
-        ap.template = ProblemTemplate(
-            course_id=ap.assignment.course_id,
-            kind=t.kind,
-            title=t.title,
-            config=_merged(t.config, (ap.overrides or {}).get("config")),
-            policy=_merged(t.policy, (ap.overrides or {}).get("policy")),
-        )
+        ap.template = clone_template(t, ap.assignment.course_id, ap.overrides)
         ap.overrides = {}
     return ap.template
 

@@ -14,7 +14,7 @@ from ..extensions import db
 from ..instructor.routes import assignment_in
 from ..models import Enrollment, User
 from ..services import stats
-from ..services.access import course_for
+from ..services.access import course_for, student_in
 from ..services.charts import table_svg
 from ..services.exports import safe
 from ..services.gradebook import graded_assignments
@@ -136,15 +136,7 @@ def assignment_table(course_id: int, assignment_id: int, name: str, ext: str):
 @login_required
 def student(course_id: int, user_id: int):
     c, role = course_for(current_user, course_id, *STAFF)
-    e = db.session.execute(
-        db.select(Enrollment).where(
-            Enrollment.course_id == c.id,
-            Enrollment.user_id == user_id,
-            Enrollment.role == "student",
-        )
-    ).scalar_one_or_none()
-    if e is None:
-        abort(404)
+    e = student_in(c.id, user_id)
     table = stats.student_progress(c, e.user)
     return render_template("stats/student.html", course=c, role=role, student=e.user, table=table)
 
@@ -153,14 +145,8 @@ def student(course_id: int, user_id: int):
 @login_required
 def student_table(course_id: int, user_id: int, ext: str):
     c, _role = course_for(current_user, course_id, *STAFF)
-    e = db.session.execute(
-        db.select(Enrollment).where(
-            Enrollment.course_id == c.id,
-            Enrollment.user_id == user_id,
-            Enrollment.role == "student",
-        )
-    ).scalar_one_or_none()
-    if e is None or ext not in ("csv", "svg"):
+    e = student_in(c.id, user_id)
+    if ext not in ("csv", "svg"):
         abort(404)
     table = stats.student_progress(c, e.user)
     return (
