@@ -17,7 +17,6 @@ from ..models import (
     Enrollment,
     Extension,
     ScoreOverride,
-    Submission,
     User,
     Variant,
     utcnow,
@@ -83,47 +82,27 @@ def credited_scores(
     ap_ids: list[int], user_ids: list[int], policies: dict[int, str]
 ) -> dict[tuple[int, int], float]:
     """(user id, assignment problem id) → credited score of the first variant: the best
-    attempt, or the last where the assignment says so; overrides are not applied here."""
+    attempt, or the last where the assignment says so (read from the variant's running
+    summary); overrides are not applied here."""
     if not ap_ids or not user_ids:
         return {}
-    base = (
-        sa.select(Variant.user_id, Variant.assignment_problem_id)
-        .join(Submission, Submission.variant_id == Variant.id)
-        .where(
+    last = [ap for ap in ap_ids if policies.get(ap) == "last"]
+    score = (
+        sa.case(
+            (Variant.assignment_problem_id.in_(last), Variant.last_score), else_=Variant.best_score
+        )
+        if last
+        else Variant.best_score
+    )
+    rows = db.session.execute(
+        sa.select(Variant.user_id, Variant.assignment_problem_id, score).where(
             Variant.assignment_problem_id.in_(ap_ids),
             Variant.user_id.in_(user_ids),
             Variant.number == 1,
+            Variant.attempts > 0,
         )
     )
-    best = base.add_columns(sa.func.max(Submission.score)).group_by(
-        Variant.user_id, Variant.assignment_problem_id
-    )
-    out = {(u, ap): s for u, ap, s in db.session.execute(best)}
-    last_aps = [ap for ap in ap_ids if policies.get(ap) == "last"]
-    if last_aps:
-        latest = (
-            sa.select(Submission.variant_id, sa.func.max(Submission.attempt).label("attempt"))
-            .group_by(Submission.variant_id)
-            .subquery()
-        )
-        q = (
-            sa.select(Variant.user_id, Variant.assignment_problem_id, Submission.score)
-            .join(Submission, Submission.variant_id == Variant.id)
-            .join(
-                latest,
-                sa.and_(
-                    latest.c.variant_id == Submission.variant_id,
-                    latest.c.attempt == Submission.attempt,
-                ),
-            )
-            .where(
-                Variant.assignment_problem_id.in_(last_aps),
-                Variant.user_id.in_(user_ids),
-                Variant.number == 1,
-            )
-        )
-        out.update({(u, ap): s for u, ap, s in db.session.execute(q)})
-    return out
+    return {(u, ap): s for u, ap, s in rows}
 
 
 def overrides_in_force(

@@ -156,6 +156,7 @@ def _submission_table(dialect: str) -> sa.Table:
         sa.MetaData(),
         sa.Column("id", sa.Integer, primary_key=True),
         sa.Column("variant_id", sa.Integer),
+        sa.Column("assignment_problem_id", sa.Integer),
         sa.Column("attempt", sa.Integer),
         sa.Column("raw", json_type),
         sa.Column("parsed", json_type),

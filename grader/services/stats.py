@@ -14,6 +14,9 @@ total (NTILE(5), lowest first)."""
 from __future__ import annotations
 
 import math
+import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
@@ -27,6 +30,7 @@ from ..models import (
     Submission,
     SubmissionTag,
     User,
+    UTCDateTime,
     Variant,
 )
 
@@ -59,18 +63,20 @@ def _bin(value):
     return sa.case(*whens, else_=BINS - 1)
 
 
-def _students(course_id: int):
-    """The course's students (staff's own tries never count)."""
-    return sa.select(Enrollment.user_id).where(
-        Enrollment.course_id == course_id, Enrollment.role == "student"
+def _not_students(course_id: int):
+    """The course's staff and the admins: their own tries never count. (Filtering these few
+    out is cheaper than keeping every student in: a statistic reads NOT IN a short list.)"""
+    staff = sa.select(Enrollment.user_id).where(
+        Enrollment.course_id == course_id, Enrollment.role != "student"
     )
+    return staff.union(sa.select(User.id).where(User.is_admin.is_(True)))
 
 
 def _flag(column):
     return sa.case((column.is_(True), 1), else_=0)
 
 
-def per_student_problem(a: Assignment):
+def _sp_select(a: Assignment) -> sa.Select:
     """One row per (student, problem) attempted, from each first variant's running summary:
     score (best or last), attempts, first-try and eventual correctness, first correct attempt
     and time, first view and first submission, facets."""
@@ -97,19 +103,82 @@ def per_student_problem(a: Assignment):
             AssignmentProblem.assignment_id == a.id,
             Variant.number == 1,
             Variant.attempts > 0,
-            Variant.user_id.in_(_students(a.course_id)),
+            Variant.user_id.not_in(_not_students(a.course_id)),
         )
-        .subquery("sp")
     )
+
+
+def per_student_problem(a: Assignment):
+    """The rows of ``_sp_select`` as a subquery."""
+    return _sp_select(a).subquery("sp")
+
+
+SP_TYPES = {
+    "user_id": sa.Integer,
+    "ap_id": sa.Integer,
+    "points": sa.Float,
+    "activation": sa.String,
+    "shape": sa.String,
+    "loss": sa.String,
+    "viewed_at": UTCDateTime,
+    "score": sa.Float,
+    "attempts": sa.Integer,
+    "first_correct": sa.Integer,
+    "correct": sa.Integer,
+    "first_correct_attempt": sa.Integer,
+    "first_correct_at": UTCDateTime,
+    "first_at": UTCDateTime,
+}
+
+
+@dataclass
+class Scratch:
+    """The two temporary tables a statistics page reads: ``sp`` (one row per student and
+    problem) and ``tot`` (one row per student: total and quintile)."""
+
+    sp: sa.Table
+    tot: sa.Table
+
+
+def _temporary(select: sa.Select, columns: dict) -> sa.Table:
+    name = "stats_" + secrets.token_hex(6)
+    compiled = select.compile(dialect=db.engine.dialect, compile_kwargs={"literal_binds": True})
+    db.session.execute(sa.text(f"CREATE TEMPORARY TABLE {name} AS {compiled}"))
+    return sa.Table(name, sa.MetaData(), *[sa.Column(c, t) for c, t in columns.items()])
+
+
+@contextmanager
+def materialised(a: Assignment) -> Iterator[Scratch]:
+    """The per-(student, problem) rows and the per-student totals in temporary tables of
+    this request's connection, so that a page's dozen statistics read them once instead
+    of each joining and aggregating again. Dropped at the end."""
+    made: list[sa.Table] = []
+    try:
+        made.append(_temporary(_sp_select(a), SP_TYPES))
+        made.append(
+            _temporary(
+                _totals_select(made[0]), {"user_id": sa.Integer, "total": sa.Float, "q": sa.Integer}
+            )
+        )
+        yield Scratch(*made)
+    finally:
+        for t in made:
+            db.session.execute(sa.text(f"DROP TABLE {t.name}"))
+
+
+def _totals_select(sp) -> sa.Select:
+    total = sa.func.sum(sp.c.points * sp.c.score)
+    return sa.select(
+        sp.c.user_id,
+        total.label("total"),
+        sa.func.ntile(5).over(order_by=(total, sp.c.user_id)).label("q"),
+    ).group_by(sp.c.user_id)
 
 
 def totals(sp):
-    """One row per student who attempted the assignment: total points."""
-    return (
-        sa.select(sp.c.user_id, sa.func.sum(sp.c.points * sp.c.score).label("total"))
-        .group_by(sp.c.user_id)
-        .subquery("totals")
-    )
+    """One row per student who attempted the assignment: total points and quintile q (1–5,
+    lowest totals first)."""
+    return _totals_select(sp).subquery("totals")
 
 
 def medians(rows_subquery, group_col: str, value_col: str) -> dict:
@@ -169,10 +238,10 @@ class ProblemStats:
     time_to_correct_mean: float | None = None
 
 
-def problem_stats(a: Assignment) -> list[ProblemStats]:
+def problem_stats(a: Assignment, sp=None, tot=None) -> list[ProblemStats]:
     """Every statistic per problem of ``a``; problems nobody attempted have zeros and Nones."""
-    sp = per_student_problem(a)
-    tot = totals(sp)
+    sp = per_student_problem(a) if sp is None else sp
+    tot = totals(sp) if tot is None else tot
     out = {ap.id: ProblemStats(ap) for ap in a.problems}
     rows = db.session.execute(
         sa.select(
@@ -218,18 +287,13 @@ def problem_stats(a: Assignment) -> list[ProblemStats]:
     ):
         out[ap_id].histogram[int(b)] = count
     # quintiles of the assignment total; a student who skipped a problem scores 0 on it
-    ranked = sa.select(
-        tot.c.user_id, sa.func.ntile(5).over(order_by=(tot.c.total, tot.c.user_id)).label("q")
-    ).subquery()
-    sizes = dict(
-        db.session.execute(sa.select(ranked.c.q, sa.func.count()).group_by(ranked.c.q)).all()
-    )
-    for ap_id, q, s in db.session.execute(
-        sa.select(sp.c.ap_id, ranked.c.q, sa.func.sum(sp.c.score))
-        .join(ranked, ranked.c.user_id == sp.c.user_id)
-        .group_by(sp.c.ap_id, ranked.c.q)
+    sizes = dict(db.session.execute(sa.select(tot.c.q, sa.func.count()).group_by(tot.c.q)).all())
+    for ap_id, q, total in db.session.execute(
+        sa.select(sp.c.ap_id, tot.c.q, sa.func.sum(sp.c.score))
+        .join(tot, tot.c.user_id == sp.c.user_id)
+        .group_by(sp.c.ap_id, tot.c.q)
     ):
-        out[ap_id].quintiles[int(q) - 1] = float(s) / sizes[q]
+        out[ap_id].quintiles[int(q) - 1] = float(total) / sizes[q]
     for st in out.values():
         st.quintiles = [
             0.0 if v is None and sizes.get(i + 1) else v for i, v in enumerate(st.quintiles)
@@ -237,9 +301,9 @@ def problem_stats(a: Assignment) -> list[ProblemStats]:
     return [out[ap.id] for ap in a.problems]
 
 
-def assignment_distribution(a: Assignment) -> Table:
+def assignment_distribution(a: Assignment, sp=None) -> Table:
     """How many students' totals fall in each tenth of the points possible."""
-    sp = per_student_problem(a)
+    sp = per_student_problem(a) if sp is None else sp
     tot = totals(sp)
     possible = sum(ap.points for ap in a.problems) or 1.0
     counts = dict(
@@ -255,9 +319,9 @@ def assignment_distribution(a: Assignment) -> Table:
     )
 
 
-def completion(a: Assignment) -> Table:
+def completion(a: Assignment, sp=None) -> Table:
     """Students who had attempted every problem, day by day (cumulative)."""
-    sp = per_student_problem(a)
+    sp = per_student_problem(a) if sp is None else sp
     per_student = (
         sa.select(
             sp.c.user_id, sa.func.count().label("k"), sa.func.max(sp.c.first_at).label("done_at")
@@ -349,9 +413,9 @@ def histogram_table(st: ProblemStats) -> Table:
 FACETS = {"activation": "Activation", "shape": "Shape of W", "loss": "Loss"}
 
 
-def facet_table(a: Assignment, facet: str) -> Table:
+def facet_table(a: Assignment, facet: str, sp=None) -> Table:
     """First-try and eventual correctness, mean score, by activation, shape or loss, per problem."""
-    sp = per_student_problem(a)
+    sp = per_student_problem(a) if sp is None else sp
     col = sp.c[facet]
     rows = db.session.execute(
         sa.select(
@@ -395,9 +459,9 @@ def facet_table(a: Assignment, facet: str) -> Table:
     )
 
 
-def overall_facet_table(a: Assignment, facet: str) -> Table:
+def overall_facet_table(a: Assignment, facet: str, sp=None) -> Table:
     """The same, all problems of the assignment together: "first try: ReLU 81 %, GELU 34 %"."""
-    sp = per_student_problem(a)
+    sp = per_student_problem(a) if sp is None else sp
     col = sp.c[facet]
     rows = db.session.execute(
         sa.select(
@@ -441,7 +505,7 @@ def _tags_base(a: Assignment):
         )
         .where(
             SubmissionTag.assignment_problem_id.in_([ap.id for ap in a.problems]),
-            SubmissionTag.user_id.in_(_students(a.course_id)),
+            SubmissionTag.user_id.not_in(_not_students(a.course_id)),
         )
         .subquery()
     )
@@ -509,10 +573,8 @@ def misconception_student_table(a: Assignment, limit: int = 50) -> Table:
 def wrong_answers_table(a: Assignment, per_problem: int = 5) -> Table:
     """The most common wrong answers of each problem (numbers to 4 significant figures)."""
     ap_ids = [ap.id for ap in a.problems]
-    students_variants = sa.select(Variant.id).where(
-        Variant.assignment_problem_id.in_(ap_ids),
-        Variant.number == 1,
-        Variant.user_id.in_(_students(a.course_id)),
+    others_variants = sa.select(Variant.id).where(
+        Variant.assignment_problem_id.in_(ap_ids), Variant.user_id.in_(_not_students(a.course_id))
     )
     counts = (
         sa.select(
@@ -524,7 +586,7 @@ def wrong_answers_table(a: Assignment, per_problem: int = 5) -> Table:
             Submission.assignment_problem_id.in_(ap_ids),
             Submission.raw_score < 1.0,
             Submission.normalised.is_not(None),
-            Submission.variant_id.in_(students_variants),
+            Submission.variant_id.not_in(others_variants),
         )
         .group_by(Submission.assignment_problem_id, Submission.normalised)
         .subquery()
@@ -551,24 +613,50 @@ def wrong_answers_table(a: Assignment, per_problem: int = 5) -> Table:
 
 
 def course_overview(course: Course) -> Table:
-    """Per graded assignment: students who attempted it, mean and median of the total (% of points)."""
+    """Per graded assignment: students who attempted it, mean and median of their totals
+    (% of the points), all assignments in one pass."""
     from .gradebook import graded_assignments
 
+    assignments = graded_assignments(course)
+    score = sa.case(
+        (Assignment.score_policy == "last", Variant.last_score), else_=Variant.best_score
+    )
+    per_student = (
+        sa.select(
+            AssignmentProblem.assignment_id.label("a_id"),
+            Variant.user_id,
+            sa.func.sum(AssignmentProblem.points * score).label("total"),
+        )
+        .join(AssignmentProblem, AssignmentProblem.id == Variant.assignment_problem_id)
+        .join(Assignment, Assignment.id == AssignmentProblem.assignment_id)
+        .where(
+            AssignmentProblem.assignment_id.in_([a.id for a in assignments]),
+            Variant.number == 1,
+            Variant.attempts > 0,
+            Variant.user_id.not_in(_not_students(course.id)),
+        )
+        .group_by(AssignmentProblem.assignment_id, Variant.user_id)
+        .subquery()
+    )
+    agg = {
+        a_id: (k, mean)
+        for a_id, k, mean in db.session.execute(
+            sa.select(
+                per_student.c.a_id, sa.func.count(), sa.func.avg(per_student.c.total)
+            ).group_by(per_student.c.a_id)
+        )
+    }
+    med = medians(per_student, "a_id", "total")
     rows = []
-    for a in graded_assignments(course):
-        sp = per_student_problem(a)
-        tot = totals(sp)
+    for a in assignments:
         possible = sum(ap.points for ap in a.problems) or 1.0
-        k, mean = db.session.execute(sa.select(sa.func.count(), sa.func.avg(tot.c.total))).one()
-        med = medians(
-            sa.select(sa.literal(1).label("g"), tot.c.total).subquery(), "g", "total"
-        ).get(1)
+        k, mean = agg.get(a.id, (0, None))
         rows.append(
             [
                 a.title,
                 k,
                 None if mean is None else round(100 * float(mean) / possible, 1),
-                None if med is None else round(100 * med / possible, 1),
+                None if a.id not in med else round(100 * med[a.id] / possible, 1),
             ]
         )
     return Table(

@@ -23,14 +23,15 @@ bp = Blueprint("stats", __name__)
 STAFF = ("instructor", "ta")
 
 
-def assignment_tables(a, only: str | None = None) -> list[stats.Table]:
-    """The assignment's tables by name (``only``: compute just that one, for a chart or CSV)."""
+def assignment_tables(a, only: str | None = None, sp=None, problem_stats=None) -> list[stats.Table]:
+    """The assignment's tables (``only``: just that one, for a chart or CSV). ``sp`` is the
+    materialised per-(student, problem) table when the caller made one."""
     builders = {
-        "problems": lambda: stats.problem_table(stats.problem_stats(a)),
-        "distribution": lambda: stats.assignment_distribution(a),
-        "completion": lambda: stats.completion(a),
-        **{f"all-by-{f}": (lambda f=f: stats.overall_facet_table(a, f)) for f in stats.FACETS},
-        **{f"by-{f}": (lambda f=f: stats.facet_table(a, f)) for f in stats.FACETS},
+        "problems": lambda: stats.problem_table(problem_stats or stats.problem_stats(a, sp)),
+        "distribution": lambda: stats.assignment_distribution(a, sp),
+        "completion": lambda: stats.completion(a, sp),
+        **{f"all-by-{f}": (lambda f=f: stats.overall_facet_table(a, f, sp)) for f in stats.FACETS},
+        **{f"by-{f}": (lambda f=f: stats.facet_table(a, f, sp)) for f in stats.FACETS},
         "misconceptions": lambda: stats.misconception_table(a),
         "misconceptions-by-problem": lambda: stats.misconception_problem_table(a),
         "misconceptions-by-student": lambda: stats.misconception_student_table(a),
@@ -109,8 +110,9 @@ def course_table(course_id: int, ext: str):
 def assignment(course_id: int, assignment_id: int):
     c, role = course_for(current_user, course_id, *STAFF)
     a = assignment_in(c.id, assignment_id)
-    problem_stats = stats.problem_stats(a)
-    tables = [stats.problem_table(problem_stats), *assignment_tables(a)[1:]]
+    with stats.materialised(a) as scratch:
+        problem_stats = stats.problem_stats(a, scratch.sp, scratch.tot)
+        tables = assignment_tables(a, sp=scratch.sp, problem_stats=problem_stats)
     return render_template(
         "stats/assignment.html",
         course=c,

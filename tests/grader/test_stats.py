@@ -99,7 +99,9 @@ def test_per_problem_statistics(klass):
 
 
 def test_assignment_tables(klass):
-    _course, a, _users = klass
+    course, a, _users = klass
+    # totals 15, 10, 13.33, 0, 1.67 of 15: mean 8 = 53.3 %, median 10 = 66.7 %
+    assert stats.course_overview(course).rows == [["HW", 5, 53.3, 66.7]]
     dist = stats.assignment_distribution(a)  # totals / 15: 1.0, 0.667, 0.889, 0, 0.111
     assert [r[1] for r in dist.rows] == [1, 1, 0, 0, 0, 0, 1, 0, 1, 1]
     comp = stats.completion(a)  # s1, s2 tried both problems on day 1, s3 on day 2
