@@ -72,3 +72,67 @@ def test_constraints_hold(app, make_user, make_course):
     with pytest.raises(sa.exc.IntegrityError):
         db.session.commit()
     db.session.rollback()
+
+
+def test_upgrades_keep_the_data(scratch_app):
+    """Going down past the statistics migrations and up again keeps every submission, tag
+    and variant summary: SQLite's batch migrations recreate tables, which must never set
+    off ON DELETE CASCADE."""
+    from grader.models import (
+        Assignment,
+        AssignmentProblem,
+        Course,
+        Enrollment,
+        ProblemTemplate,
+        Submission,
+        SubmissionTag,
+        User,
+        Variant,
+    )
+    from grader.services.submissions import submit
+    from grader.services.variants import get_or_create_variant
+
+    with scratch_app.app_context():
+        upgrade()
+        user = User(email="s@example.edu", name="S")
+        course = Course(code="NN-M", title="M")
+        db.session.add_all([user, course, Enrollment(user=user, course=course, role="student")])
+        a = Assignment(course=course, title="A", published=True)
+        t = ProblemTemplate(
+            course=course,
+            kind="dense_forward",
+            title="D",
+            config={
+                "fixed": {
+                    "W": [[1, -1], [0, 2], [3, 1]],
+                    "x": [1, 2],
+                    "b": [0, 1, -1],
+                    "activation": "relu",
+                }
+            },
+        )
+        a.problems.append(AssignmentProblem(position=1, points=1, template=t))
+        db.session.add(a)
+        db.session.commit()
+        get_or_create_variant(a.problems[0], user)
+        submit(a.problems[0], user, {"z": [-1, 5, 4], "y": [-1, 5, 4]})
+        submit(a.problems[0], user, {"z": [-1, 5, 4], "y": [0, 5, 4]})
+        db.session.remove()
+        downgrade(revision="358fc4100268")  # before the statistics columns and tables
+        upgrade()
+        counts = [
+            db.session.scalar(sa.select(sa.func.count()).select_from(m))
+            for m in (Submission, Variant)
+        ]
+        assert counts == [2, 1]
+        v = db.session.scalar(sa.select(Variant))
+        # the backfill rebuilt the summary and the tag rows from the submissions
+        assert (v.attempts, v.best_score, v.correct, v.first_correct, v.first_correct_attempt) == (
+            2,
+            1.0,
+            True,
+            False,
+            2,
+        )
+        assert db.session.scalars(sa.select(SubmissionTag.tag)).all() == ["no_activation"]
+        db.session.remove()
