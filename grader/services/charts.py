@@ -10,6 +10,10 @@ from functools import lru_cache
 from .stats import Table
 
 
+def _short(label: str, limit: int = 34) -> str:
+    return label if len(label) <= limit else label[: limit - 1] + "…"
+
+
 def table_svg(table: Table) -> str:
     return _svg(
         table.title,
@@ -29,13 +33,21 @@ def _svg(title: str, columns_json: str, rows_json: str, kind: str, x: int, y: in
     from matplotlib.figure import Figure
 
     columns, rows = json.loads(columns_json), json.loads(rows_json)
-    labels = [str(r[x]) for r in rows]
+    labels = [_short(str(r[x])) for r in rows]
     values = [float(r[y]) if r[y] is not None else 0.0 for r in rows]
-    fig = Figure(figsize=(6.4, 3.2), dpi=100)
+    horizontal = kind == "bar" and max((len(label) for label in labels), default=0) > 12
+    height = max(2.4, 0.32 * len(labels) + 1.0) if horizontal else 3.2
+    fig = Figure(figsize=(6.4, height), dpi=100)
     ax = fig.add_subplot()
     if kind == "line":
         ax.plot(range(len(values)), values, marker="o", color="#1f5fbf")
         ax.set_xticks(range(len(labels)), labels, rotation=45, ha="right", fontsize=7)
+        ax.set_ylabel(columns[y])
+    elif horizontal:  # long labels (problem titles) read best along the y axis
+        ax.barh(range(len(values)), values, color="#1f5fbf")
+        ax.set_yticks(range(len(labels)), labels, fontsize=7)
+        ax.invert_yaxis()
+        ax.set_xlabel(columns[y])
     else:
         ax.bar(range(len(values)), values, color="#1f5fbf")
         ax.set_xticks(
@@ -45,9 +57,8 @@ def _svg(title: str, columns_json: str, rows_json: str, kind: str, x: int, y: in
             ha="right" if len(labels) > 5 else "center",
             fontsize=7,
         )
-    ax.set_ylabel(columns[y])
-    ax.set_title(title, fontsize=10)
-    ax.grid(axis="y", alpha=0.3)
+        ax.set_title(title, fontsize=10)
+    ax.grid(axis="x" if horizontal else "y", alpha=0.3)
     fig.tight_layout()
     buf = io.StringIO()
     fig.savefig(buf, format="svg", metadata={"Date": None})
