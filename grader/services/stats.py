@@ -413,46 +413,48 @@ def histogram_table(st: ProblemStats) -> Table:
 FACETS = {"activation": "Activation", "shape": "Shape of W", "loss": "Loss"}
 
 
-def facet_table(a: Assignment, facet: str, sp=None) -> Table:
-    """First-try and eventual correctness, mean score, by activation, shape or loss, per problem."""
-    sp = per_student_problem(a) if sp is None else sp
+def _facet_rows(sp, facet: str, by_problem: bool) -> list[list]:
+    """[(problem id,) value, n, first-try %, eventually %, mean score] per facet value."""
     col = sp.c[facet]
+    keys = [sp.c.ap_id, col] if by_problem else [col]
     rows = db.session.execute(
         sa.select(
-            sp.c.ap_id,
-            col,
+            *keys,
             sa.func.count(),
             sa.func.avg(sp.c.first_correct),
             sa.func.avg(sp.c.correct),
             sa.func.avg(sp.c.score),
         )
         .where(col.is_not(None))
-        .group_by(sp.c.ap_id, col)
-        .order_by(sp.c.ap_id, col)
+        .group_by(*keys)
+        .order_by(*keys)
     ).all()
+    k = len(keys)
+    return [
+        [
+            *r[:k],
+            r[k],
+            round(100 * float(r[k + 1]), 1),
+            round(100 * float(r[k + 2]), 1),
+            round(float(r[k + 3]), 3),
+        ]
+        for r in rows
+    ]
+
+
+MEASURES = ["First try correct %", "Eventually correct %", "Mean score"]
+
+
+def facet_table(a: Assignment, facet: str, sp=None) -> Table:
+    """First-try and eventual correctness, mean score, by activation, shape or loss, per problem."""
+    sp = per_student_problem(a) if sp is None else sp
     position = {ap.id: ap.position for ap in a.problems}
+    rows = [[position[r[0]], *r[1:]] for r in _facet_rows(sp, facet, by_problem=True)]
     return Table(
         f"by-{facet}",
         f"By {FACETS[facet].lower()}",
-        [
-            "Problem",
-            FACETS[facet],
-            "Students",
-            "First try correct %",
-            "Eventually correct %",
-            "Mean score",
-        ],
-        [
-            [
-                position[ap],
-                value,
-                k,
-                round(100 * float(f), 1),
-                round(100 * float(e), 1),
-                round(float(m), 3),
-            ]
-            for ap, value, k, f, e, m in rows
-        ],
+        ["Problem", FACETS[facet], "Students", *MEASURES],
+        rows,
         chart="bar",
         x=1,
         y=3,
@@ -462,33 +464,11 @@ def facet_table(a: Assignment, facet: str, sp=None) -> Table:
 def overall_facet_table(a: Assignment, facet: str, sp=None) -> Table:
     """The same, all problems of the assignment together: "first try: ReLU 81 %, GELU 34 %"."""
     sp = per_student_problem(a) if sp is None else sp
-    col = sp.c[facet]
-    rows = db.session.execute(
-        sa.select(
-            col,
-            sa.func.count(),
-            sa.func.avg(sp.c.first_correct),
-            sa.func.avg(sp.c.correct),
-            sa.func.avg(sp.c.score),
-        )
-        .where(col.is_not(None))
-        .group_by(col)
-        .order_by(col)
-    ).all()
     return Table(
         f"all-by-{facet}",
         f"All problems by {FACETS[facet].lower()}",
-        [
-            FACETS[facet],
-            "Student-problems",
-            "First try correct %",
-            "Eventually correct %",
-            "Mean score",
-        ],
-        [
-            [v, k, round(100 * float(f), 1), round(100 * float(e), 1), round(float(m), 3)]
-            for v, k, f, e, m in rows
-        ],
+        [FACETS[facet], "Student-problems", *MEASURES],
+        _facet_rows(sp, facet, by_problem=False),
         chart="bar",
         x=0,
         y=2,
