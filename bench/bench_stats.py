@@ -43,7 +43,7 @@ def fresh_database(kind: str, tmp: str, size: int) -> str:
         return f"sqlite:///{tmp}/bench-{size}.sqlite"
     engine = sa.create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
     with engine.connect() as conn:
-        conn.execute(sa.text("DROP DATABASE IF EXISTS grader_bench"))
+        conn.execute(sa.text("DROP DATABASE IF EXISTS grader_bench WITH (FORCE)"))
         conn.execute(sa.text("CREATE DATABASE grader_bench"))
     engine.dispose()
     return PG_BENCH
