@@ -97,6 +97,7 @@ def _sp_select(a: Assignment) -> sa.Select:
             Variant.first_correct_attempt.label("first_correct_attempt"),
             Variant.first_correct_at.label("first_correct_at"),
             Variant.first_at.label("first_at"),
+            _seconds(Variant.first_correct_at, Variant.created_at).label("secs"),
         )
         .join(AssignmentProblem, AssignmentProblem.id == Variant.assignment_problem_id)
         .where(
@@ -128,6 +129,7 @@ SP_TYPES = {
     "first_correct_attempt": sa.Integer,
     "first_correct_at": UTCDateTime,
     "first_at": UTCDateTime,
+    "secs": sa.Float,
 }
 
 
@@ -138,6 +140,7 @@ class Scratch:
 
     sp: sa.Table
     tot: sa.Table
+    tags: sa.Table
 
 
 def _temporary(select: sa.Select, columns: dict) -> sa.Table:
@@ -158,6 +161,12 @@ def materialised(a: Assignment) -> Iterator[Scratch]:
         made.append(
             _temporary(
                 _totals_select(made[0]), {"user_id": sa.Integer, "total": sa.Float, "q": sa.Integer}
+            )
+        )
+        made.append(
+            _temporary(
+                _tags_select(a),
+                {"tag": sa.String, "assignment_problem_id": sa.Integer, "user_id": sa.Integer},
             )
         )
         yield Scratch(*made)
@@ -182,9 +191,18 @@ def totals(sp):
 
 
 def medians(rows_subquery, group_col: str, value_col: str) -> dict:
-    """group → median of value (NULLs left out), by ROW_NUMBER/COUNT windows."""
+    """group → median of value (NULLs left out; the mean of the two middle values when
+    their number is even): PostgreSQL's percentile_cont(0.5), elsewhere ROW_NUMBER/COUNT
+    windows picking the middle rows."""
     g = rows_subquery.c[group_col]
     v = rows_subquery.c[value_col]
+    if db.engine.dialect.name == "postgresql":
+        q = (
+            sa.select(g, sa.func.percentile_cont(0.5).within_group(v))
+            .where(v.is_not(None))
+            .group_by(g)
+        )
+        return {k: float(m) for k, m in db.session.execute(q)}
     ranked = (
         sa.select(
             g.label("g"),
@@ -253,7 +271,7 @@ def problem_stats(a: Assignment, sp=None, tot=None) -> list[ProblemStats]:
             sa.func.avg(sp.c.correct),
             sa.func.avg(sp.c.first_correct_attempt),
             sa.func.sum(sp.c.score * tot.c.total),
-            sa.func.avg(_seconds(sp.c.first_correct_at, sp.c.viewed_at)),
+            sa.func.avg(sp.c.secs),
         )
         .join(tot, tot.c.user_id == sp.c.user_id)
         .group_by(sp.c.ap_id)
@@ -275,10 +293,7 @@ def problem_stats(a: Assignment, sp=None, tot=None) -> list[ProblemStats]:
         st.corrected = pearson(n, s, sy - p * s, ss, syy - 2 * p * sxy + p * p * ss, sxy - p * ss)
     for ap_id, m in medians(sp, "ap_id", "score").items():
         out[ap_id].median = m
-    timed = sa.select(
-        sp.c.ap_id, _seconds(sp.c.first_correct_at, sp.c.viewed_at).label("secs")
-    ).subquery()
-    for ap_id, m in medians(timed, "ap_id", "secs").items():
+    for ap_id, m in medians(sp, "ap_id", "secs").items():
         out[ap_id].time_to_correct_median = m
     for ap_id, b, count in db.session.execute(
         sa.select(sp.c.ap_id, _bin(sp.c.score).label("b"), sa.func.count()).group_by(
@@ -475,25 +490,23 @@ def overall_facet_table(a: Assignment, facet: str, sp=None) -> Table:
     )
 
 
-def _tags_base(a: Assignment):
-    return (
-        sa.select(
-            SubmissionTag.tag,
-            SubmissionTag.assignment_problem_id,
-            SubmissionTag.user_id,
-            SubmissionTag.submission_id,
-        )
-        .where(
-            SubmissionTag.assignment_problem_id.in_([ap.id for ap in a.problems]),
-            SubmissionTag.user_id.not_in(_not_students(a.course_id)),
-        )
-        .subquery()
+def _tags_select(a: Assignment) -> sa.Select:
+    """The students' misconception tags on the assignment's problems: one row per tag."""
+    return sa.select(
+        SubmissionTag.tag, SubmissionTag.assignment_problem_id, SubmissionTag.user_id
+    ).where(
+        SubmissionTag.assignment_problem_id.in_([ap.id for ap in a.problems]),
+        SubmissionTag.user_id.not_in(_not_students(a.course_id)),
     )
 
 
-def misconception_table(a: Assignment) -> Table:
+def _tags_base(a: Assignment, tags=None):
+    return _tags_select(a).subquery() if tags is None else tags
+
+
+def misconception_table(a: Assignment, tags=None) -> Table:
     """Per tag: submissions and students, over the whole assignment."""
-    t = _tags_base(a)
+    t = _tags_base(a, tags)
     rows = db.session.execute(
         sa.select(t.c.tag, sa.func.count(), sa.func.count(sa.distinct(t.c.user_id)))
         .group_by(t.c.tag)
@@ -509,8 +522,8 @@ def misconception_table(a: Assignment) -> Table:
     )
 
 
-def misconception_problem_table(a: Assignment) -> Table:
-    t = _tags_base(a)
+def misconception_problem_table(a: Assignment, tags=None) -> Table:
+    t = _tags_base(a, tags)
     position = {ap.id: ap.position for ap in a.problems}
     rows = db.session.execute(
         sa.select(
@@ -531,15 +544,24 @@ def misconception_problem_table(a: Assignment) -> Table:
     )
 
 
-def misconception_student_table(a: Assignment, limit: int = 50) -> Table:
+def misconception_student_table(a: Assignment, limit: int = 50, tags=None) -> Table:
     """The students who made the most tagged slips: whom to help."""
-    t = _tags_base(a)
-    rows = db.session.execute(
-        sa.select(User.name, User.email, sa.func.count(), sa.func.count(sa.distinct(t.c.tag)))
-        .join(User, User.id == t.c.user_id)
-        .group_by(User.id, User.name, User.email)
-        .order_by(sa.func.count().desc(), User.name)
+    t = _tags_base(a, tags)
+    top = (
+        sa.select(
+            t.c.user_id,
+            sa.func.count().label("k"),
+            sa.func.count(sa.distinct(t.c.tag)).label("tags"),
+        )
+        .group_by(t.c.user_id)
+        .order_by(sa.func.count().desc(), t.c.user_id)
         .limit(limit)
+        .subquery()
+    )
+    rows = db.session.execute(
+        sa.select(User.name, User.email, top.c.k, top.c.tags)
+        .join(User, User.id == top.c.user_id)
+        .order_by(top.c.k.desc(), User.name)
     ).all()
     return Table(
         "misconceptions-by-student",

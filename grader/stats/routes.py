@@ -23,7 +23,9 @@ bp = Blueprint("stats", __name__)
 STAFF = ("instructor", "ta")
 
 
-def assignment_tables(a, only: str | None = None, sp=None, problem_stats=None) -> list[stats.Table]:
+def assignment_tables(
+    a, only: str | None = None, sp=None, problem_stats=None, tags=None
+) -> list[stats.Table]:
     """The assignment's tables (``only``: just that one, for a chart or CSV). ``sp`` is the
     materialised per-(student, problem) table when the caller made one."""
     builders = {
@@ -32,9 +34,9 @@ def assignment_tables(a, only: str | None = None, sp=None, problem_stats=None) -
         "completion": lambda: stats.completion(a, sp),
         **{f"all-by-{f}": (lambda f=f: stats.overall_facet_table(a, f, sp)) for f in stats.FACETS},
         **{f"by-{f}": (lambda f=f: stats.facet_table(a, f, sp)) for f in stats.FACETS},
-        "misconceptions": lambda: stats.misconception_table(a),
-        "misconceptions-by-problem": lambda: stats.misconception_problem_table(a),
-        "misconceptions-by-student": lambda: stats.misconception_student_table(a),
+        "misconceptions": lambda: stats.misconception_table(a, tags),
+        "misconceptions-by-problem": lambda: stats.misconception_problem_table(a, tags),
+        "misconceptions-by-student": lambda: stats.misconception_student_table(a, tags=tags),
         "wrong-answers": lambda: stats.wrong_answers_table(a),
     }
     if only is not None:
@@ -112,7 +114,7 @@ def assignment(course_id: int, assignment_id: int):
     a = assignment_in(c.id, assignment_id)
     with stats.materialised(a) as scratch:
         problem_stats = stats.problem_stats(a, scratch.sp, scratch.tot)
-        tables = assignment_tables(a, sp=scratch.sp, problem_stats=problem_stats)
+        tables = assignment_tables(a, sp=scratch.sp, problem_stats=problem_stats, tags=scratch.tags)
     return render_template(
         "stats/assignment.html",
         course=c,
