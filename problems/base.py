@@ -12,6 +12,7 @@ from __future__ import annotations
 import copy
 import math
 from dataclasses import asdict, dataclass, field
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -128,7 +129,11 @@ def plain(value: Any) -> Any:
 
 def fmt(v: float) -> str:
     """A number as shown to people: integers plainly, else 4 decimals trimmed."""
-    v = float(v)
+    return _fmt(float(v))
+
+
+@lru_cache(maxsize=8192)  # a worked solution shows the same few numbers many times
+def _fmt(v: float) -> str:
     if v == 0:
         return "0"
     if v == int(v) and abs(v) < 1e12:
@@ -140,7 +145,12 @@ def fmt(v: float) -> str:
 
 
 def latex_num(v: float) -> str:
-    s = fmt(v)
+    return _latex_num(float(v))
+
+
+@lru_cache(maxsize=8192)
+def _latex_num(v: float) -> str:
+    s = _fmt(v)
     if "e" in s:
         mant, exp = s.split("e")
         return rf"{mant} \times 10^{{{int(exp)}}}"
@@ -443,12 +453,9 @@ class Kind:
         feedback: list[str] = []
         wrong = {n for n, r in results.items() if not r["correct"]}
         if wrong:
-            for slip in self.slips(params, key):
-                if (
-                    slip.answer in wrong
-                    and slip.tag not in misconceptions
-                    and _same(parsed[slip.answer], slip.value, pol)
-                ):
+            slips = [slip for slip in self.slips(params, key) if slip.answer in wrong]
+            for slip, same in zip(slips, _matching(slips, parsed, pol), strict=True):
+                if same and slip.tag not in misconceptions:
                     misconceptions.append(slip.tag)
                     feedback.append(slip.sentence)
             for f in fields:
@@ -494,6 +501,30 @@ def _compare(f: dict, value: Any, key: Any, pol: Policy) -> np.ndarray:
     if value.shape != key.shape:  # a transposed matrix: every entry wrong
         return np.zeros(key.shape, dtype=bool)
     return np.asarray(entries_match(value, key, pol))
+
+
+def _matching(slips: list[Slip], parsed: dict, pol: Policy) -> list[bool]:
+    """For each slip: does the student's answer equal its value? Numeric slips of one
+    answer and one shape are compared in a single vectorised call (a wrong answer is
+    checked against a dozen or more slips)."""
+    out = [False] * len(slips)
+    batches: dict[tuple, list[int]] = {}
+    for i, slip in enumerate(slips):
+        value, candidate = parsed[slip.answer], slip.value
+        if isinstance(candidate, bool | str) or isinstance(value, bool | str) or candidate == []:
+            out[i] = _same(value, candidate, pol)
+            continue
+        shape = np.shape(candidate)
+        if shape == np.shape(value):
+            batches.setdefault((slip.answer, shape), []).append(i)
+    for (answer, _shape), idx in batches.items():
+        candidates = np.array([slips[i].value for i in idx], dtype=float)
+        value = np.asarray(parsed[answer], dtype=float)
+        ok = entries_match(np.broadcast_to(value, candidates.shape), candidates, pol)
+        hits = ok.reshape(len(idx), -1).all(axis=1)
+        for i, hit in zip(idx, hits, strict=True):
+            out[i] = bool(hit)
+    return out
 
 
 def _same(value: Any, candidate: Any, pol: Policy) -> bool:
