@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from flask import abort
 
 from ..extensions import db
-from ..models import Assignment, AssignmentProblem, Course, User, Variant
+from ..models import Assignment, AssignmentProblem, Course, User
 from .access import course_for, is_staff
 from .submissions import ProblemState, dates_for, problem_state
 from .variants import current_variant
@@ -80,13 +80,3 @@ def course_assignments(course: Course, user: User, role: str) -> list[Assignment
     if not is_staff(role):
         query = query.where(Assignment.published.is_(True))
     return [summarise(a, user, is_staff(role)) for a in db.session.scalars(query)]
-
-
-def variants_of(assignment: Assignment, user: User) -> list[Variant]:
-    return list(
-        db.session.scalars(
-            sa.select(Variant)
-            .join(AssignmentProblem)
-            .where(AssignmentProblem.assignment_id == assignment.id, Variant.user_id == user.id)
-        )
-    )
