@@ -19,6 +19,13 @@ ERRORS = {
     "403": _json(_ref("Error"), "Not allowed for this user"),
     "404": _json(_ref("Error"), "No such resource (or not visible to this user)"),
 }
+
+
+def errors(*codes: str) -> dict:
+    """The standard error responses for these status codes."""
+    return {code: ERRORS[code] for code in codes}
+
+
 PATH_ID = {"in": "path", "required": True, "schema": {"type": "integer"}}
 
 SCHEMAS = {
@@ -313,7 +320,7 @@ PATHS = {
             "parameters": [dict(PATH_ID, name="assignment_id")],
             "responses": {
                 "200": _json(_ref("Assignment"), "The assignment"),
-                **{k: ERRORS[k] for k in ("401", "403", "404")},
+                **errors("401", "403", "404"),
             },
         }
     },
@@ -336,7 +343,7 @@ PATHS = {
             },
             "responses": {
                 "201": _json(_ref("SubmissionResult"), "Graded and stored"),
-                **{k: ERRORS[k] for k in ("400", "401", "403", "404")},
+                **errors("400", "401", "403", "404"),
                 "409": _json(
                     _ref("Error"), "Not accepted now: no_attempts_left, closed, not_open, time_up"
                 ),
@@ -348,7 +355,7 @@ PATHS = {
             "parameters": PROBLEM_PARAMS,
             "responses": {
                 "200": _json({"type": "array", "items": _ref("Submission")}, "Oldest first"),
-                **{k: ERRORS[k] for k in ("401", "403", "404")},
+                **errors("401", "403", "404"),
             },
         },
     },
@@ -360,7 +367,7 @@ PATHS = {
                 "200": _json(
                     _ref("Gradebook"), "Points per student and assignment; EX for excused"
                 ),
-                **{k: ERRORS[k] for k in ("401", "403", "404")},
+                **errors("401", "403", "404"),
             },
         }
     },
@@ -385,7 +392,7 @@ PATHS = {
                     "description": "CSV",
                     "content": {"text/csv": {"schema": {"type": "string"}}},
                 },
-                **{k: ERRORS[k] for k in ("400", "401", "403", "404")},
+                **errors("400", "401", "403", "404"),
             },
         }
     },
@@ -395,7 +402,7 @@ PATHS = {
             "parameters": [dict(PATH_ID, name="course_id")],
             "responses": {
                 "200": _json({"type": "array", "items": _ref("AssignmentSummary")}, "Assignments"),
-                **{k: ERRORS[k] for k in ("401", "403", "404")},
+                **errors("401", "403", "404"),
             },
         },
         "post": {
@@ -410,7 +417,7 @@ PATHS = {
             },
             "responses": {
                 "201": _json(_ref("AssignmentSpec"), "Created, with its id"),
-                **{k: ERRORS[k] for k in ("400", "401", "403", "404")},
+                **errors("400", "401", "403", "404"),
                 "422": _json(_ref("SpecErrors"), "The spec has errors; nothing written"),
             },
         },
@@ -421,7 +428,7 @@ PATHS = {
             "parameters": [dict(PATH_ID, name="assignment_id")],
             "responses": {
                 "200": _json(_ref("AssignmentSpec"), "The spec"),
-                **{k: ERRORS[k] for k in ("401", "403", "404")},
+                **errors("401", "403", "404"),
             },
         },
         "put": {
@@ -436,7 +443,7 @@ PATHS = {
             },
             "responses": {
                 "200": _json(_ref("AssignmentSpec"), "Updated"),
-                **{k: ERRORS[k] for k in ("400", "401", "403", "404")},
+                **errors("400", "401", "403", "404"),
                 "409": _json(
                     _ref("Error"),
                     "Students have started: problems' kinds, configs and order are fixed",
