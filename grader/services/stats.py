@@ -416,6 +416,29 @@ def problem_table(stats: list[ProblemStats]) -> Table:
     )
 
 
+def time_to_correct_table(stats: list[ProblemStats]) -> Table:
+    """Minutes from a student's first view of a problem to their first correct answer."""
+
+    def minutes(v):
+        return None if v is None else round(v / 60, 1)
+
+    return Table(
+        "time-to-correct",
+        "Time from first view to first correct answer",
+        ["Problem", "Median minutes", "Mean minutes"],
+        [
+            [
+                f"{st.ap.position}. {st.ap.template.title}",
+                minutes(st.time_to_correct_median),
+                minutes(st.time_to_correct_mean),
+            ]
+            for st in stats
+        ],
+        chart="bar",
+        y=1,
+    )
+
+
 def histogram_table(st: ProblemStats) -> Table:
     return Table(
         f"hist-{st.ap.id}",

@@ -30,6 +30,9 @@ def assignment_tables(
     materialised per-(student, problem) table when the caller made one."""
     builders = {
         "problems": lambda: stats.problem_table(problem_stats or stats.problem_stats(a, sp)),
+        "time-to-correct": lambda: stats.time_to_correct_table(
+            problem_stats or stats.problem_stats(a, sp)
+        ),
         "distribution": lambda: stats.assignment_distribution(a, sp),
         "completion": lambda: stats.completion(a, sp),
         **{f"all-by-{f}": (lambda f=f: stats.overall_facet_table(a, f, sp)) for f in stats.FACETS},
