@@ -92,9 +92,10 @@ def test_per_problem_statistics(klass):
     assert p1.quintiles == pytest.approx([0, 1 / 6, 1, 5 / 6, 1])
     assert p2.quintiles == pytest.approx([0, 0, 0, 1, 1])
     assert p1.time_to_correct_median == pytest.approx(360)  # 2 and 10 minutes
+    # P2: s1 right 3 min after the view, s3 on day 2 (1,442 min): median and mean 722.5
     assert stats.time_to_correct_table([p1, p2]).rows == [
         ["1. dense_forward #1", 6.0, 6.0],
-        ["2. param_count #2", 3.0, 3.0],
+        ["2. param_count #2", 722.5, 722.5],
     ]
     assert p1.time_to_correct_mean == pytest.approx(360)
     assert (p2.attempted, p2.mean, p2.median) == (4, pytest.approx(0.5), pytest.approx(0.5))
