@@ -24,7 +24,13 @@ from ..services.assignment_spec import (
 from ..services.assignments import assignment_for, course_assignments, problem_for
 from ..services.exports import FORMATS, export_lines, filename
 from ..services.gradebook import graded_assignments, iter_grades, possible
-from ..services.submissions import FormatErrors, SubmissionRefused, problem_state, submit
+from ..services.submissions import (
+    FormatErrors,
+    SubmissionRefused,
+    problem_state,
+    standing_for,
+    submit,
+)
 from ..services.tokens import issue_token, revoke, token_from
 from ..services.variants import get_or_create_variant, problem_policy
 from .openapi import openapi_document
@@ -145,10 +151,9 @@ def _solution(variant: Variant) -> list[dict]:
     return [s.to_dict() for s in problems.get(variant.kind).solution(variant.params)]
 
 
-def _problem(ap, role) -> dict:
-    variant = get_or_create_variant(ap, g.api_user)
+def _problem(ap, variant, role, standing) -> dict:
     kind = problems.get(variant.kind)
-    state = problem_state(ap, g.api_user, variant, staff=is_staff(role))
+    state = problem_state(ap, g.api_user, variant, staff=is_staff(role), standing=standing)
     return {
         "id": ap.id,
         "position": ap.position,
@@ -171,6 +176,8 @@ def _problem(ap, role) -> dict:
 @bp.get("/assignments/<int:assignment_id>")
 def assignment(assignment_id: int):
     a, role = assignment_for(g.api_user, assignment_id)
+    variants = [get_or_create_variant(ap, g.api_user) for ap in a.problems]  # the first view
+    standing = standing_for(a, g.api_user)  # after it: a quiz's time starts with the first view
     return jsonify(
         {
             "id": a.id,
@@ -181,7 +188,9 @@ def assignment(assignment_id: int):
             "closes_at": _time(a.closes_at),
             "max_attempts": a.max_attempts,
             "time_limit_minutes": a.time_limit_minutes,
-            "problems": [_problem(ap, role) for ap in a.problems],
+            "problems": [
+                _problem(ap, v, role, standing) for ap, v in zip(a.problems, variants, strict=True)
+            ],
         }
     )
 

@@ -10,7 +10,7 @@ from flask import abort
 from ..extensions import db
 from ..models import Assignment, AssignmentProblem, Course, User
 from .access import course_for, is_staff
-from .submissions import ProblemState, dates_for, problem_state
+from .submissions import ProblemState, problem_state, standing_for
 from .variants import current_variant
 
 
@@ -52,7 +52,7 @@ class AssignmentSummary:
 
     @property
     def status(self) -> str:
-        if not any(s.submissions for s in self.states):
+        if not any(s.attempts_used for s in self.states):
             return "not started"
         finished = all(s.correct or s.refusal is not None for s in self.states)
         return "done" if finished else "in progress"
@@ -60,11 +60,11 @@ class AssignmentSummary:
 
 def summarise(assignment: Assignment, user: User, staff: bool = False) -> AssignmentSummary:
     """Every problem's state for the user (no variant is created by looking)."""
-    dates = dates_for(assignment, user)
+    standing = standing_for(assignment, user)
     return AssignmentSummary(
         assignment,
         [
-            problem_state(ap, user, current_variant(ap, user), staff=staff, dates=dates)
+            problem_state(ap, user, current_variant(ap, user), staff=staff, standing=standing)
             for ap in assignment.problems
         ],
     )

@@ -5,7 +5,7 @@ transaction. Format errors are returned, not stored, and use no attempt."""
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
@@ -84,12 +84,26 @@ def quiz_ends_at(assignment: Assignment, user: User) -> datetime | None:
 
 
 @dataclass
+class Standing:
+    """A student's dates on an assignment (extension applied) and, in a timed quiz, when
+    their time ends: looked up once per assignment, shared by its problems."""
+
+    dates: Dates
+    ends_at: datetime | None
+
+
+def standing_for(assignment: Assignment, user: User) -> Standing:
+    return Standing(dates_for(assignment, user), quiz_ends_at(assignment, user))
+
+
+@dataclass
 class ProblemState:
-    """Where a student stands on one problem: attempts, score, what is allowed now."""
+    """Where a student stands on one problem: attempts, score, what is allowed now. Read
+    from the variant's running summary; no submission is loaded."""
 
     ap: AssignmentProblem
     variant: Variant | None
-    submissions: list[Submission] = field(default_factory=list)
+    attempts_used: int = 0
     attempts_left: int | None = None  # None: unlimited
     score: float | None = None  # the credited score in [0, 1] (best or last), None if none
     correct: bool = False
@@ -97,10 +111,6 @@ class ProblemState:
     refusal: SubmissionRefused | None = None
     late_now: bool = False
     ends_at: datetime | None = None
-
-    @property
-    def attempts_used(self) -> int:
-        return len(self.submissions)
 
 
 def fmt_time(t: datetime) -> str:
@@ -113,22 +123,23 @@ def problem_state(
     variant: Variant | None,
     now: datetime | None = None,
     staff: bool = False,
-    dates: Dates | None = None,
+    standing: Standing | None = None,
 ) -> ProblemState:
     """The student's standing on ``ap`` with ``variant`` (their current one, or None).
-    ``dates`` may be passed when known (one look-up per assignment, not per problem)."""
+    ``standing`` may be passed when known (one look-up per assignment, not per problem)."""
     now = now or utcnow()
     assignment = ap.assignment
-    dates = dates or dates_for(assignment, user)
-    subs = list(variant.submissions) if variant is not None else []
-    state = ProblemState(ap=ap, variant=variant, submissions=subs)
+    standing = standing or standing_for(assignment, user)
+    dates = standing.dates
+    state = ProblemState(ap=ap, variant=variant, ends_at=standing.ends_at)
+    if variant is not None and variant.attempts:
+        state.attempts_used = variant.attempts
+        state.score = (
+            variant.last_score if assignment.score_policy == "last" else variant.best_score
+        )
+        state.correct = variant.correct
     if assignment.max_attempts is not None:
-        state.attempts_left = max(0, assignment.max_attempts - len(subs))
-    if subs:
-        scores = [s.score for s in subs]
-        state.score = scores[-1] if assignment.score_policy == "last" else max(scores)
-        state.correct = any(s.raw_score >= 1.0 for s in subs)
-    state.ends_at = quiz_ends_at(assignment, user)
+        state.attempts_left = max(0, assignment.max_attempts - state.attempts_used)
     state.late_now = bool(dates.due_at and now > dates.due_at)
     if dates.opens_at and now < dates.opens_at:
         state.refusal = SubmissionRefused(

@@ -14,7 +14,14 @@ from ..services import render
 from ..services.access import is_staff
 from ..services.assignments import assignment_for, problem_for, summarise
 from ..services.plots import activation_svg, plot_for
-from ..services.submissions import FormatErrors, SubmissionRefused, dates_for, problem_state, submit
+from ..services.submissions import (
+    FormatErrors,
+    SubmissionRefused,
+    dates_for,
+    problem_state,
+    standing_for,
+    submit,
+)
 from ..services.variants import (
     current_variant,
     get_or_create_variant,
@@ -42,9 +49,10 @@ def assignment(assignment_id: int):
 def _page(a, ap, role, variant, *, status=200, raw=None, format_errors=None, format_feedback=None):
     kind = problems.get(variant.kind)
     policy = problem_policy(ap)
-    state = problem_state(ap, current_user, variant, staff=is_staff(role))
+    standing = standing_for(a, current_user)
+    state = problem_state(ap, current_user, variant, staff=is_staff(role), standing=standing)
     fields = kind.answer_fields(variant.params)
-    last = state.submissions[-1] if state.submissions else None
+    last = variant.submissions[-1] if state.attempts_used else None
     shown = raw if raw is not None else (last.raw if last else {})
     return render_template(
         "student/problem.html",
@@ -67,7 +75,7 @@ def _page(a, ap, role, variant, *, status=200, raw=None, format_errors=None, for
         steps=render.steps(variant.kind, variant.params) if state.solution_released else [],
         has_plot=plot_for(variant.kind, variant.params) is not None,
         form=CsrfOnly(),
-        dates=dates_for(a, current_user),
+        dates=standing.dates,
     ), status
 
 
