@@ -48,7 +48,14 @@ from ..services.assignment_spec import (
     import_assignment,
 )
 from ..services.exports import FORMATS, export_lines, filename
-from ..services.gradebook import graded_assignments, iter_grades, override, possible, sections
+from ..services.gradebook import (
+    graded_assignments,
+    iter_grades,
+    override,
+    possible,
+    sections,
+    student_count,
+)
 from .forms import (
     AddProblemForm,
     AssignmentForm,
@@ -613,13 +620,25 @@ def gradebook(course_id: int):
     assignments = graded_assignments(course)
     section = request.args.get("section") or None
     sort = request.args.get("sort", "name")
-    rows = list(iter_grades(course, assignments, section))
-    if sort == "total":
-        rows.sort(key=lambda g: -g.total(assignments))
-    elif sort == "section":
-        rows.sort(key=lambda g: (g.section, g.user.name))
     page = max(1, request.args.get("page", 1, type=int))
-    pages = max(1, -(-len(rows) // PAGE))
+    if sort == "total":  # needs every student's total: read them all, then take the page
+        everyone = sorted(
+            iter_grades(course, assignments, section), key=lambda g: -g.total(assignments)
+        )
+        count, rows = len(everyone), everyone[(page - 1) * PAGE : page * PAGE]
+    else:  # by name or section: the database hands over just this page
+        count = student_count(course, section)
+        rows = list(
+            iter_grades(
+                course,
+                assignments,
+                section,
+                by_section=sort == "section",
+                start=(page - 1) * PAGE,
+                stop=page * PAGE,
+            )
+        )
+    pages = max(1, -(-count // PAGE))
     focus = next((a for a in assignments if a.id == request.args.get("assignment", type=int)), None)
     return render_template(
         "instructor/gradebook.html",
@@ -627,8 +646,8 @@ def gradebook(course_id: int):
         role=role,
         assignments=assignments,
         focus=focus,
-        rows=rows[(page - 1) * PAGE : page * PAGE],
-        count=len(rows),
+        rows=rows,
+        count=count,
         page=page,
         pages=pages,
         sections=sections(course),

@@ -64,12 +64,16 @@ def possible(a: Assignment) -> float:
     return sum(ap.points for ap in a.problems)
 
 
-def students_query(course: Course, section: str | None = None, user_id: int | None = None):
+def students_query(
+    course: Course, section: str | None = None, user_id: int | None = None, by_section: bool = False
+):
+    """The course's students (with their enrolment), by name, or by section then name."""
+    order = (Enrollment.section, User.name, User.id) if by_section else (User.name, User.id)
     q = (
         sa.select(Enrollment, User)
         .join(User, Enrollment.user_id == User.id)
         .where(Enrollment.course_id == course.id, Enrollment.role == "student")
-        .order_by(User.name, User.id)
+        .order_by(*order)
     )
     if section is not None:
         q = q.where(Enrollment.section == section)
@@ -130,17 +134,22 @@ def iter_grades(
     section: str | None = None,
     user_id: int | None = None,
     chunk: int = CHUNK,
+    by_section: bool = False,
+    start: int = 0,
+    stop: int | None = None,
 ) -> Iterator[StudentGrades]:
-    """Every student's grades (of a section, or one student), in name order, read
-    ``chunk`` students at a time."""
+    """Every student's grades (of a section, or one student), in name order (or by
+    section), read ``chunk`` students at a time; ``start``/``stop`` take a slice of them
+    in the database (a gradebook page)."""
     problems_ = [ap for a in assignments for ap in a.problems]
     ap_ids = [ap.id for ap in problems_]
     policies = {ap.id: a.score_policy for a in assignments for ap in a.problems}
     a_ids = [a.id for a in assignments]
-    offset = 0
-    while True:
+    offset = start
+    while stop is None or offset < stop:
+        size = chunk if stop is None else min(chunk, stop - offset)
         rows = db.session.execute(
-            students_query(course, section, user_id).limit(chunk).offset(offset)
+            students_query(course, section, user_id, by_section).limit(size).offset(offset)
         ).all()
         if not rows:
             return
@@ -169,8 +178,14 @@ def iter_grades(
                     g.scores[ap_id] = scores[(u.id, ap_id)]
             g.excused = {a for (uid, a) in excused if uid == u.id}
             yield g
-        if len(rows) < chunk:
+        if len(rows) < size:
             return
+
+
+def student_count(course: Course, section: str | None = None) -> int:
+    return db.session.scalar(
+        sa.select(sa.func.count()).select_from(students_query(course, section).subquery())
+    )
 
 
 def sections(course: Course) -> list[str]:

@@ -553,3 +553,25 @@ def test_builder(client, staff):
     post(c, f"/courses/{staff.id}/assignments/{a.id}/publish")
     db.session.expire_all()
     assert a.published is True
+
+
+def test_gradebook_pages_come_from_the_database(client, staff, small_class, monkeypatch):
+    import re
+
+    import grader.instructor.routes as routes
+
+    monkeypatch.setattr(routes, "PAGE", 2)
+    c = as_user(client, "t@example.edu")
+    seen = []
+    for sort in ("name", "section", "total"):
+        pages = []
+        for page in (1, 2):
+            body = c.get(f"/courses/{staff.id}/gradebook?sort={sort}&page={page}").get_data(
+                as_text=True
+            )
+            assert "3 students, page {} of 2".format(page) in body
+            pages.append(re.findall(r'/gradebook/students/\d+">([^<]+)</a>', body))
+        assert [len(p) for p in pages] == [2, 1], (sort, pages)
+        assert sorted(pages[0] + pages[1]) == sorted(["Ada Lovelace", "Alan Turing", "=2+3"])
+        seen.append(pages)
+    assert seen[2][0] == ["Ada Lovelace", "Alan Turing"]  # totals 17 and 3.33 before 0
