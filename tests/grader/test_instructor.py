@@ -569,7 +569,7 @@ def test_gradebook_pages_come_from_the_database(client, staff, small_class, monk
             body = c.get(f"/courses/{staff.id}/gradebook?sort={sort}&page={page}").get_data(
                 as_text=True
             )
-            assert "3 students, page {} of 2".format(page) in body
+            assert f"3 students, page {page} of 2" in body
             pages.append(re.findall(r'/gradebook/students/\d+">([^<]+)</a>', body))
         assert [len(p) for p in pages] == [2, 1], (sort, pages)
         assert sorted(pages[0] + pages[1]) == sorted(["Ada Lovelace", "Alan Turing", "=2+3"])
