@@ -249,3 +249,22 @@ def test_running_summary_matches_the_submissions(klass):
         v for v in variants if v.user.email == "s2@example.edu" and v.kind == "dense_forward"
     )
     assert kept[s2_p1.id][:6] == (2, 1.0, 1.0, False, True, 2)
+
+
+def test_staff_and_admin_tries_do_not_count(klass, make_user, enrol):
+    """The course's instructor, a TA and an admin try problem 1: nothing changes."""
+    course, a, _users = klass
+    ta = make_user(email="ta2@example.edu")
+    enrol(ta, course, "ta")
+    admin = make_user(email="root@example.edu", admin=True)
+    teacher = course.enrollments[0].user
+    for u in (ta, admin, teacher):
+        submit(a.problems[0], u, NO_ACT)
+    p1, _p2 = stats.problem_stats(a)
+    assert p1.attempted == 4 and p1.mean == pytest.approx(0.75)
+    assert sorted(stats.misconception_table(a).rows) == [
+        ["forgot_biases", 2, 2],
+        ["no_activation", 2, 2],
+    ]
+    assert stats.course_overview(course).rows == [["HW", 5, 53.3, 66.7]]
+    assert stats.wrong_answers_table(a).rows[0][2] == 2  # s2 and s3; not the staff's three
