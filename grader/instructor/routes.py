@@ -5,6 +5,7 @@ and grant extensions."""
 
 from __future__ import annotations
 
+from collections import defaultdict
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
@@ -680,33 +681,35 @@ def student_grades(course_id: int, user_id: int):
     student = enrolment.user
     assignments = graded_assignments(course)
     grades = next(iter_grades(course, assignments, user_id=student.id))
-    detail = []
-    for a in assignments:
-        for ap in a.problems:
-            subs = db.session.scalars(
-                sa.select(Submission)
-                .join(Variant)
-                .where(Variant.assignment_problem_id == ap.id, Variant.user_id == student.id)
-                .order_by(Variant.number, Submission.attempt)
-            ).all()
-            history = db.session.scalars(
-                sa.select(ScoreOverride)
-                .where(
-                    ScoreOverride.assignment_problem_id == ap.id,
-                    ScoreOverride.user_id == student.id,
-                )
-                .order_by(ScoreOverride.id)
-            ).all()
-            changes = (
-                db.session.scalars(
-                    sa.select(GradeChange)
-                    .where(GradeChange.submission_id.in_([s.id for s in subs]))
-                    .order_by(GradeChange.id)
-                ).all()
-                if subs
-                else []
-            )
-            detail.append((a, ap, subs, history, changes))
+    # three queries for the whole page, grouped by problem in Python
+    ap_ids = [ap.id for a in assignments for ap in a.problems]
+    subs_by, history_by, changes_by = defaultdict(list), defaultdict(list), defaultdict(list)
+    for sub, ap_id in db.session.execute(
+        sa.select(Submission, Variant.assignment_problem_id)
+        .join(Variant)
+        .where(Variant.assignment_problem_id.in_(ap_ids), Variant.user_id == student.id)
+        .order_by(Variant.number, Submission.attempt)
+    ):
+        subs_by[ap_id].append(sub)
+    for o in db.session.scalars(
+        sa.select(ScoreOverride)
+        .where(ScoreOverride.assignment_problem_id.in_(ap_ids), ScoreOverride.user_id == student.id)
+        .order_by(ScoreOverride.id)
+    ):
+        history_by[o.assignment_problem_id].append(o)
+    problem_of = {sub.id: ap_id for ap_id, subs in subs_by.items() for sub in subs}
+    if problem_of:
+        for c in db.session.scalars(
+            sa.select(GradeChange)
+            .where(GradeChange.submission_id.in_(list(problem_of)))
+            .order_by(GradeChange.id)
+        ):
+            changes_by[problem_of[c.submission_id]].append(c)
+    detail = [
+        (a, ap, subs_by[ap.id], history_by[ap.id], changes_by[ap.id])
+        for a in assignments
+        for ap in a.problems
+    ]
     return render_template(
         "instructor/student.html",
         course=course,
