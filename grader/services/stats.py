@@ -256,6 +256,18 @@ class ProblemStats:
     time_to_correct_mean: float | None = None
 
 
+def histograms(sp) -> dict[int, list[int]]:
+    """Problem id → students per tenth of the score (10 bins), for the problems attempted."""
+    out: dict[int, list[int]] = {}
+    for ap_id, b, count in db.session.execute(
+        sa.select(sp.c.ap_id, _bin(sp.c.score).label("b"), sa.func.count()).group_by(
+            sp.c.ap_id, "b"
+        )
+    ):
+        out.setdefault(ap_id, [0] * BINS)[int(b)] = count
+    return out
+
+
 def problem_stats(a: Assignment, sp=None, tot=None) -> list[ProblemStats]:
     """Every statistic per problem of ``a``; problems nobody attempted have zeros and Nones."""
     sp = per_student_problem(a) if sp is None else sp
@@ -295,12 +307,8 @@ def problem_stats(a: Assignment, sp=None, tot=None) -> list[ProblemStats]:
         out[ap_id].median = m
     for ap_id, m in medians(sp, "ap_id", "secs").items():
         out[ap_id].time_to_correct_median = m
-    for ap_id, b, count in db.session.execute(
-        sa.select(sp.c.ap_id, _bin(sp.c.score).label("b"), sa.func.count()).group_by(
-            sp.c.ap_id, "b"
-        )
-    ):
-        out[ap_id].histogram[int(b)] = count
+    for ap_id, counts in histograms(sp).items():
+        out[ap_id].histogram = counts
     # quintiles of the assignment total; a student who skipped a problem scores 0 on it
     sizes = dict(db.session.execute(sa.select(tot.c.q, sa.func.count()).group_by(tot.c.q)).all())
     for ap_id, q, total in db.session.execute(
@@ -439,12 +447,12 @@ def time_to_correct_table(stats: list[ProblemStats]) -> Table:
     )
 
 
-def histogram_table(st: ProblemStats) -> Table:
+def histogram_table(ap: AssignmentProblem, counts: list[int]) -> Table:
     return Table(
-        f"hist-{st.ap.id}",
-        f"Scores on problem {st.ap.position}",
+        f"hist-{ap.id}",
+        f"Scores on problem {ap.position}",
         ["Score", "Students"],
-        [[f"{b / 10:.1f}–{(b + 1) / 10:.1f}", c] for b, c in enumerate(st.histogram)],
+        [[f"{b / 10:.1f}–{(b + 1) / 10:.1f}", c] for b, c in enumerate(counts)],
     )
 
 

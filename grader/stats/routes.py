@@ -44,10 +44,11 @@ def assignment_tables(
     }
     if only is not None:
         if only.startswith("hist-"):
-            st = next((s for s in stats.problem_stats(a) if f"hist-{s.ap.id}" == only), None)
-            if st is None:
+            ap = next((p for p in a.problems if f"hist-{p.id}" == only), None)
+            if ap is None:
                 abort(404)
-            return [stats.histogram_table(st)]
+            counts = stats.histograms(stats.per_student_problem(a)).get(ap.id, [0] * stats.BINS)
+            return [stats.histogram_table(ap, counts)]
         if only not in builders:
             abort(404)
         return [builders[only]()]
@@ -124,7 +125,7 @@ def assignment(course_id: int, assignment_id: int):
         role=role,
         a=a,
         tables=tables,
-        histograms=[stats.histogram_table(s) for s in problem_stats],
+        histograms=[stats.histogram_table(s.ap, s.histogram) for s in problem_stats],
     )
 
 
