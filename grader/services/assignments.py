@@ -10,7 +10,7 @@ from flask import abort
 from ..extensions import db
 from ..models import Assignment, AssignmentProblem, Course, User
 from .access import course_for, is_staff
-from .submissions import ProblemState, problem_state, standing_for
+from .submissions import ProblemState, Standing, problem_state, standing_for
 from .variants import current_variant
 
 
@@ -37,6 +37,7 @@ def problem_for(assignment: Assignment, problem_id: int) -> AssignmentProblem:
 class AssignmentSummary:
     assignment: Assignment
     states: list[ProblemState]
+    standing: Standing
 
     @property
     def points(self) -> float:
@@ -67,6 +68,7 @@ def summarise(assignment: Assignment, user: User, staff: bool = False) -> Assign
             problem_state(ap, user, current_variant(ap, user), staff=staff, standing=standing)
             for ap in assignment.problems
         ],
+        standing,
     )
 
 

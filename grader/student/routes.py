@@ -42,7 +42,7 @@ def assignment(assignment_id: int):
     a, role = assignment_for(current_user, assignment_id)
     summary = summarise(a, current_user, is_staff(role))
     return render_template(
-        "student/assignment.html", a=a, role=role, summary=summary, dates=dates_for(a, current_user)
+        "student/assignment.html", a=a, role=role, summary=summary, dates=summary.standing.dates
     )
 
 
