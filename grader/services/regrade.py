@@ -29,6 +29,7 @@ from .variants import problem_policy
 @dataclass
 class Change:
     submission_id: int
+    variant_id: int
     user_id: int
     problem_id: int
     old_score: float
@@ -44,7 +45,12 @@ class Change:
 class RegradeSummary:
     submissions: int = 0
     changes: list[Change] = field(default_factory=list)
-    keys_changed: int = 0  # variants whose stored key differs from the engine's key now
+    new_keys: dict[int, dict] = field(default_factory=dict)  # variant id → the engine's key now
+
+    @property
+    def keys_changed(self) -> int:
+        """Variants whose stored key differs from the one the engine computes now."""
+        return len(self.new_keys)
 
     @property
     def students(self) -> int:
@@ -78,18 +84,20 @@ def plan(a: Assignment, progress: Callable[[int], None] | None = None) -> Regrad
     for ap in a.problems:
         policy = problem_policy(ap)
         kind = problems.get(ap.template.kind)
+        for variant in db.session.scalars(
+            sa.select(Variant).where(Variant.assignment_problem_id == ap.id)
+        ):
+            key = kind.solve(variant.params)
+            if key != variant.answers:
+                summary.new_keys[variant.id] = key
         rows = db.session.execute(
             sa.select(Submission, Variant)
             .join(Variant, Submission.variant_id == Variant.id)
             .where(Variant.assignment_problem_id == ap.id)
             .order_by(Submission.id)
         ).all()
-        seen_variants: set[int] = set()
         for sub, variant in rows:
             summary.submissions += 1
-            if variant.id not in seen_variants:
-                seen_variants.add(variant.id)
-                summary.keys_changed += kind.solve(variant.params) != variant.answers
             grade = kind.grade(variant.params, sub.raw, policy)
             new_raw = 0.0 if grade.format_errors else grade.score
             feedback = grade.feedback
@@ -98,6 +106,7 @@ def plan(a: Assignment, progress: Callable[[int], None] | None = None) -> Regrad
                 summary.changes.append(
                     Change(
                         sub.id,
+                        variant.id,
                         variant.user_id,
                         ap.id,
                         sub.score,
@@ -151,18 +160,10 @@ def apply(
                 for t in c.misconceptions
                 if t not in have
             )
-        for variant_id in {
-            db.session.get(Submission, c.submission_id).variant_id for c in summary.changes
-        }:
+        for variant_id in {c.variant_id for c in summary.changes}:
             refresh_summary(db.session.get(Variant, variant_id))
-        for ap in a.problems:
-            kind = problems.get(ap.template.kind)
-            for variant in db.session.scalars(
-                sa.select(Variant).where(Variant.assignment_problem_id == ap.id)
-            ):
-                key = kind.solve(variant.params)
-                if key != variant.answers:
-                    variant.answers = key
+        for variant_id, key in summary.new_keys.items():
+            db.session.get(Variant, variant_id).answers = key
         db.session.commit()
     except Exception:
         db.session.rollback()

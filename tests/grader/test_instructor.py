@@ -575,3 +575,23 @@ def test_gradebook_pages_come_from_the_database(client, staff, small_class, monk
         assert sorted(pages[0] + pages[1]) == sorted(["Ada Lovelace", "Alan Turing", "=2+3"])
         seen.append(pages)
     assert seen[2][0] == ["Ada Lovelace", "Alan Turing"]  # totals 17 and 3.33 before 0
+
+
+def test_regrade_restores_a_stale_stored_key(staff, make_user, enrol, make_assignment):
+    """A key stored by an older engine (here: faked as y = [0, 5, 5]) is replaced by the
+    engine's key [0, 5, 4], computed from the stored params."""
+    from grader.models import Variant
+    from grader.services import regrade as regrade_service
+
+    a = make_assignment(staff, [("dense_forward", WORKED, 10)])
+    s = make_user(email="k@example.edu")
+    enrol(s, staff)
+    submit(a.problems[0], s, {"z": [-1, 5, 4], "y": [0, 5, 4]})
+    v = db.session.scalar(sa.select(Variant))
+    v.answers = {"z": [-1.0, 5.0, 4.0], "y": [0.0, 5.0, 5.0]}
+    db.session.commit()
+    plan = regrade_service.plan(a)
+    assert plan.keys_changed == 1 and plan.changes == []
+    regrade_service.apply(a, None)
+    db.session.expire_all()
+    assert db.session.get(Variant, v.id).answers == {"z": [-1.0, 5.0, 4.0], "y": [0.0, 5.0, 4.0]}
