@@ -106,15 +106,23 @@ def parse(text: str) -> tuple[Any, dict[tuple, int]]:
         loader.dispose()
 
 
+MAX_NODES = 20000
+
+
 def _build(loader, node, path, lines):
+    # Every value passes here, so aliases that repeat a subtree ("billion laughs") hit the
+    # budget instead of exhausting memory.
+    if len(lines) > MAX_NODES:
+        raise SpecError([(node.start_mark.line + 1, f"the file has more than {MAX_NODES} values")])
     lines[path] = node.start_mark.line + 1
     if isinstance(node, yaml.MappingNode):
         out = {}
         for k, v in node.value:
             key = loader.construct_object(k, deep=True)
+            if not isinstance(key, str | int | float | bool) and key is not None:
+                raise SpecError([(k.start_mark.line + 1, "a key must be a plain word or number")])
             lines[(*path, key)] = k.start_mark.line + 1
             out[key] = _build(loader, v, (*path, key), lines)
-            lines[(*path, key)] = k.start_mark.line + 1
         return out
     if isinstance(node, yaml.SequenceNode):
         return [_build(loader, v, (*path, i), lines) for i, v in enumerate(node.value)]

@@ -194,6 +194,11 @@ def test_assignment_yaml_round_trip_is_byte_identical(staff, make_course, make_a
             "line 4: problem 1: m must lie between 1 and 8",
         ),
         ("title: X\nproblems: []\n", "line 2: problems must be a non-empty list"),
+        (
+            "a: &a [1, 1, 1, 1, 1, 1, 1, 1, 1, 1]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\nc: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]\ne: [*d, *d, *d, *d, *d, *d, *d, *d, *d, *d]\n",
+            "the file has more than 20000 values",
+        ),
+        ("? [1, 2]\n: x\n", "line 1: a key must be a plain word or number"),
     ],
 )
 def test_bad_assignment_file_is_rejected_with_line(client, staff, text, expected):
