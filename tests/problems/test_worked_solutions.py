@@ -60,6 +60,26 @@ def test_no_step_has_placeholder_words_instead_of_numbers(slug, cfg):
             assert r"\text{(" not in step.latex and "formula)" not in step.latex, step
 
 
+@pytest.mark.parametrize(("slug", "cfg"), CASES, ids=IDS)
+def test_step_titles_and_sentences_are_plain_text(slug, cfg):
+    """Titles and sentences are read as text: W₁, b₂, z₁, never LaTeX's W_1 or \\frac."""
+    kind = problems.get(slug)
+    for seed in range(10):
+        for step in kind.solution(kind.generate(seed, cfg).params):
+            for words in (step.title, step.text):
+                assert "_" not in words and "\\" not in words and "{" not in words, step
+
+
+def test_the_two_layer_net_names_each_layers_bias():
+    kind = problems.get("mlp_forward")
+    steps = kind.solution(kind.generate(0).params)
+    titles = [s.title for s in steps]
+    assert "Add the bias b₁" in titles and "Add the bias b₂" in titles
+    assert any(s.text.startswith("z₁ = W₁x + b₁ = ") for s in steps)
+    assert any(s.text.startswith("z₂ = W₂h + b₂ = ") for s in steps)
+    assert any(r"z_{1,1}: \ f(" in s.latex for s in steps)  # not z_1_{1}
+
+
 # ---------------------------------------------------------------- item 4: shown answers
 
 
