@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import math
+import re
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -54,14 +55,20 @@ class Variant:
 
 @dataclass(frozen=True)
 class Step:
-    """One step of a worked solution: a title, a sentence, and the mathematics in LaTeX."""
+    """One step of a worked solution: a title, a sentence, and the mathematics in LaTeX.
+
+    ``answers`` maps answer names to the final answers exactly as this step's text shows
+    them (e.g. ``{"y": "[0, 5, 4]"}``); typed back in, they score 1 under the kind's
+    default policy. It is not part of :meth:`to_dict` (the API shows title, text, latex).
+    """
 
     title: str
     text: str
     latex: str = ""
+    answers: dict[str, str] = field(default_factory=dict, compare=False)
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        return {"title": self.title, "text": self.text, "latex": self.latex}
 
 
 @dataclass
@@ -103,12 +110,17 @@ class Grade:
 
 @dataclass(frozen=True)
 class Slip:
-    """A typical wrong answer: if the student's ``answer`` equals ``value``, tag it."""
+    """A typical wrong answer: if the student's ``answer`` equals ``value``, tag it.
+
+    ``shadows`` names tags this slip explains away when it matches the same answer: the
+    more specific explanation wins (y = f(Wx) + b can equal ELU's values; it is named
+    bias_after_activation, not wrong_activation)."""
 
     answer: str
     tag: str
     value: Any
     sentence: str
+    shadows: tuple[str, ...] = ()
 
 
 # ---------------------------------------------------------------- helpers for kinds
@@ -127,8 +139,15 @@ def plain(value: Any) -> Any:
     return value
 
 
+SHOWN_SIGNIFICANT = 6  # a number with at most this many significant digits is shown exactly
+
+
 def fmt(v: float) -> str:
-    """A number as shown to people: integers plainly, else 4 decimals trimmed."""
+    """A number as shown to people. Exactly when it is short: whole numbers, and numbers
+    whose shortest decimal has at most 6 significant digits (every parameter, drawn or
+    pinned, is shown so: the key is computed from exactly what the student reads).
+    Otherwise rounded to 4 decimals and at least 4 significant figures (-0.01498, not
+    -0.015), so that a shown result typed back is within a relative 1e-3 of the key."""
     return _fmt(float(v))
 
 
@@ -136,12 +155,27 @@ def fmt(v: float) -> str:
 def _fmt(v: float) -> str:
     if v == 0:
         return "0"
-    if v == int(v) and abs(v) < 1e12:
+    if v == int(v) and abs(v) < 1e15:
         return str(int(v))
-    if abs(v) < 1e-3:
+    short = repr(v)
+    if _significant(short) <= SHOWN_SIGNIFICANT or not math.isfinite(v):
+        return short
+    a = abs(v)
+    if a < 1e-3:
         return f"{v:.3e}"
-    s = f"{v:.4f}".rstrip("0").rstrip(".")
-    return "0" if s in ("-0", "") else s
+    decimals = max(4, 3 - math.floor(math.log10(a)))
+    return f"{v:.{decimals}f}".rstrip("0").rstrip(".")
+
+
+def _significant(text: str) -> int:
+    """Significant digits of a shortest-repr decimal such as '-0.00126' or '1.5e-07'."""
+    digits = text.lstrip("-").split("e")[0].replace(".", "").lstrip("0")
+    return len(digits)
+
+
+def shown_exactly(v: float) -> bool:
+    """True when :func:`fmt` shows ``v`` without rounding (it reads back as the same double)."""
+    return float(fmt(v)) == float(v)
 
 
 def latex_num(v: float) -> str:
@@ -206,6 +240,22 @@ def answer_field(
     return f
 
 
+def text_symbol(latex: str) -> str:
+    """A LaTeX symbol with a digit subscript as plain text: ``W_1`` → ``W₁``."""
+    return re.sub(r"_\{?(\d+)\}?", lambda m: m.group(1).translate(_SUBSCRIPT_DIGITS), latex)
+
+
+_SUBSCRIPT_DIGITS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
+
+
+def entry_symbol(latex: str, i: int) -> str:
+    """The LaTeX of entry ``i`` (from 1) of a vector: ``z`` → ``z_{2}``, ``z_1`` → ``z_{1,2}``
+    (a second subscript is a LaTeX error)."""
+    base, _, sub = latex.partition("_")
+    sub = sub.strip("{}")
+    return f"{base}_{{{sub},{i}}}" if sub else f"{base}_{{{i}}}"
+
+
 def act_label(activation: str, alpha: float | None) -> str:
     a = get_activation(activation)
     if a.has_alpha:
@@ -216,6 +266,12 @@ def act_label(activation: str, alpha: float | None) -> str:
 # ---------------------------------------------------------------- config helpers
 
 
+MAX_VALUE = 1e6
+"""The largest magnitude of a drawn or pinned value. With every size bounded too, it keeps
+every key finite (the largest, an MLP's output, stays below 1e20; softmax is computed with
+the max subtracted), and it keeps numbers readable on a page."""
+
+
 def check_range(name: str, value: Any) -> tuple[float, float]:
     if (
         not isinstance(value, list | tuple)
@@ -223,9 +279,13 @@ def check_range(name: str, value: Any) -> tuple[float, float]:
         or not all(isinstance(v, int | float) and not isinstance(v, bool) for v in value)
         or not all(math.isfinite(v) for v in value)
         or value[0] > value[1]
-        or max(abs(value[0]), abs(value[1])) > 1e6
     ):
         raise ConfigError(f"{name} must be [low, high] with low ≤ high, got {value!r}")
+    if max(abs(value[0]), abs(value[1])) > MAX_VALUE:
+        raise ConfigError(
+            f"{name} must lie within ±1e6 (so that every key is a finite number a student "
+            f"can read and type), got {value!r}"
+        )
     return float(value[0]), float(value[1])
 
 
@@ -261,6 +321,11 @@ def check_alpha(value: Any) -> float | None:
         return None
     if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value <= 10:
         raise ConfigError(f"alpha must be a number in (0, 10], got {value!r}")
+    if not shown_exactly(value):
+        raise ConfigError(
+            f"alpha = {value!r} has more digits than a question shows (at most "
+            f"{SHOWN_SIGNIFICANT} significant); round it to the value students should read"
+        )
     return float(value)
 
 
@@ -316,6 +381,9 @@ class Kind:
     defaults: dict = {}
     param_names: tuple[str, ...] = ()
     default_policy: dict = {}
+    # Pinned arrays that fix sizes: parameter → the size config key of each axis, e.g.
+    # {"W": ("m", "n")}. A pinned W then sets m and n, so it needs no matching m and n.
+    sizes: dict[str, tuple[str, ...]] = {}
 
     # ---- to be written by each kind
 
@@ -369,8 +437,34 @@ class Kind:
                 f"cannot pin {', '.join(bad)} for {self.slug}; "
                 f"parameters: {', '.join(self.param_names)}"
             )
-        self.validate_config(cfg)
+        for name, value in fixed.items():
+            _check_pinned_numbers(name, value)
+        inferred = self._pinned_sizes(fixed)
+        cfg.update({axis: size for axis, (_name, size) in inferred.items()})
+        try:
+            self.validate_config(cfg)
+        except ConfigError as exc:
+            if not inferred:
+                raise
+            pinned = ", ".join(sorted({name for name, _size in inferred.values()}))
+            raise ConfigError(f"{exc} (sizes taken from the pinned {pinned})") from None
         return cfg
+
+    def _pinned_sizes(self, fixed: dict) -> dict[str, tuple[str, int]]:
+        """Size config key → (pinned parameter, size) read from the pinned arrays' shapes.
+        Arrays that are malformed or disagree are left to check_params, which names them."""
+        inferred: dict[str, tuple[str, int]] = {}
+        for name, axes in self.sizes.items():
+            if name not in fixed:
+                continue
+            try:
+                shape = np.shape(np.asarray(fixed[name], dtype=float))
+            except (TypeError, ValueError):
+                continue
+            if len(shape) == len(axes):
+                for axis, size in zip(axes, shape, strict=True):
+                    inferred.setdefault(axis, (name, int(size)))
+        return inferred
 
     def generate(self, seed: int, config: dict | None = None) -> Variant:
         """A variant from ``seed`` and ``config``: the same pair gives the same variant."""
@@ -382,7 +476,15 @@ class Kind:
         params.update(copy.deepcopy(cfg["fixed"]))
         self.check_params(params)
         params = plain(params)
-        return Variant(self.slug, seed, copy.deepcopy(config or {}), params, self.solve(params))
+        answers = self.solve(params)
+        for name, value in answers.items():
+            if not _all_finite(value):
+                # validate_config's bounds make this unreachable; never store an inf key
+                raise ConfigError(
+                    f"this config gives {name} = {value!r}, not a finite number; "
+                    "narrow its ranges or sizes"
+                )
+        return Variant(self.slug, seed, copy.deepcopy(config or {}), params, answers)
 
     def policy(self, policy: dict | None = None) -> Policy:
         """The grading policy in force: this kind's defaults, then ``policy``."""
@@ -454,8 +556,12 @@ class Kind:
         wrong = {n for n, r in results.items() if not r["correct"]}
         if wrong:
             slips = [slip for slip in self.slips(params, key) if slip.answer in wrong]
-            for slip, same in zip(slips, _matching(slips, parsed, pol), strict=True):
-                if same and slip.tag not in misconceptions:
+            matched = [
+                s for s, same in zip(slips, _matching(slips, parsed, pol), strict=True) if same
+            ]
+            shadowed = {(s.answer, tag) for s in matched for tag in s.shadows}
+            for slip in matched:
+                if (slip.answer, slip.tag) not in shadowed and slip.tag not in misconceptions:
                     misconceptions.append(slip.tag)
                     feedback.append(slip.sentence)
             for f in fields:
@@ -471,6 +577,38 @@ class Kind:
             feedback,
             {n: plain(v) for n, v in parsed.items()},
         )
+
+
+def _numbers(value: Any):
+    """Every number (not bool) in a nested list, dict or scalar."""
+    if isinstance(value, dict):
+        for v in value.values():
+            yield from _numbers(v)
+    elif isinstance(value, list | tuple):
+        for v in value:
+            yield from _numbers(v)
+    elif isinstance(value, int | float) and not isinstance(value, bool):
+        yield value
+
+
+def _all_finite(value: Any) -> bool:
+    return all(math.isfinite(v) for v in _numbers(value))
+
+
+def _check_pinned_numbers(name: str, value: Any) -> None:
+    """A pinned value's numbers: finite, within ±1e6, and shown exactly as given."""
+    for v in _numbers(value):
+        if not math.isfinite(v) or abs(v) > MAX_VALUE:
+            raise ConfigError(
+                f"pinned {name} has {v!r}; values must lie within ±1e6 (so that every key "
+                "is a finite number a student can read and type)"
+            )
+        if not shown_exactly(v):
+            raise ConfigError(
+                f"pinned {name} has {v!r}, which has more digits than a question shows "
+                f"(at most {SHOWN_SIGNIFICANT} significant); round it to the value students "
+                "should read, so that the key is computed from what they see"
+            )
 
 
 def _parse_field(f: dict, raw: Any, pol: Policy) -> Any:
