@@ -376,11 +376,13 @@ def _plain_numbers(token: str) -> list[str] | None:
     return None
 
 
-def split_list_text(text: str) -> list:
+def split_list_text(text: str, spaces: bool = True) -> list:
     """A pasted list such as ``"[0, 5, 4]"``, ``"0, 5, 4"``, ``"0 5 4"`` or
     ``"[[1, 2], [3, 4]]"`` as nested lists of entry strings (the outer brackets of a single
     list are dropped: ``"[0, 5, 4]"`` and ``"0, 5, 4"`` give the same). EntryError if the
-    brackets do not balance or an entry is empty (``"0.5,,2"``, ``"[1, 2,]"``), naming it."""
+    brackets do not balance or an entry is empty (``"0.5,,2"``, ``"[1, 2,]"``), naming it.
+    Without ``spaces``, spaces never separate entries (a single number: ``"1 -2"`` is
+    arithmetic, not two entries)."""
     if len(text) > MAX_ANSWER_CHARS:
         raise EntryError(f"this answer is longer than {MAX_ANSWER_CHARS} characters")
     stack: list[list] = [[]]
@@ -397,7 +399,7 @@ def split_list_text(text: str) -> list:
     def add_token() -> None:
         nonlocal token, last
         if token.strip():
-            stack[-1].extend(_plain_numbers(token) or [token.strip()])
+            stack[-1].extend((spaces and _plain_numbers(token)) or [token.strip()])
             last = "item"
         token = ""
 
@@ -433,10 +435,10 @@ def split_list_text(text: str) -> list:
     return top[0] if len(top) == 1 and isinstance(top[0], list) else top
 
 
-def _as_list(raw: Any) -> Any:
+def _as_list(raw: Any, spaces: bool = True) -> Any:
     """The answer's top level: a string split into entries, numpy as Python, else as is."""
     raw = _unwrap(raw)
-    return split_list_text(raw) if isinstance(raw, str) else raw
+    return split_list_text(raw, spaces) if isinstance(raw, str) else raw
 
 
 def _row_or_entry(item: Any) -> Any:
@@ -458,12 +460,13 @@ def parse_answer(
     Strings and lists are read alike: ``"[1, 2, 3]"``, ``"1, 2, 3"``, ``"1 2 3"`` and
     ``[1, 2, 3]`` are the same answer, and strings per entry are read as entries. A
     single number may be given as ``x``, ``[x]`` or ``[[x]]``; a vector as a flat list, a
-    one-row or a one-column matrix; a matrix as rows, or, when it has one row or one
-    column (1×n, n×1, the only unambiguous case), as a flat list of its entries. With
-    ``transposable``, the transposed matrix written as rows is returned in its own shape
-    (a wrong answer to grade as one, not a format error).
+    one-row or a one-column matrix; a matrix as rows (lists, or strings such as
+    ``"1, 2"``) or, when it has one row or one column (1×n, n×1: the only unambiguous
+    case), as a flat list of its entries. With ``transposable``, the transposed matrix
+    written as rows is returned in its own shape (a wrong answer, graded as one and
+    named, not a format error); a flat list is never read as the transpose.
     """
-    raw = _as_list(raw)
+    raw = _as_list(raw, spaces=bool(shape))
     if not shape:
         for _ in range(2):
             if isinstance(raw, list) and len(raw) == 1:
@@ -478,7 +481,7 @@ def parse_answer(
         raw = [raw]
     if len(shape) == 1:
         (n,) = shape
-        rows = [_row_or_entry(r) for r in raw]
+        rows = [_unwrap(r) for r in raw]  # a string here is one entry ("1, 2" is unreadable)
         if rows and all(isinstance(r, list) for r in rows):
             if len(rows) == 1:  # one row [[a, b, c]]
                 rows = rows[0]

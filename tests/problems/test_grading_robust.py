@@ -433,6 +433,13 @@ def test_functions_without_a_finite_value_are_refused(text):
 
 def test_spaces_split_plain_numbers_only():
     assert parse_answer("1 - 2", [], "arithmetic", "L").tolist() == -1.0
+    assert parse_answer("1 -2", [], "arithmetic", "L").tolist() == -1.0  # one number: arithmetic
+    assert parse_answer("1 -2", [2], "arithmetic", "a").tolist() == [1, -2]  # two entries
+    with pytest.raises(EntryError, match="could not read '1 -2' as a number"):
+        parse_answer("1 -2", [], "numbers", "L")
+    with pytest.raises(EntryError, match="a₁: could not read '1, 2' as a number"):
+        parse_answer(["1, 2", "5", "4"], [3], "numbers", "a")  # one grid box holds one entry
+    assert parse_answer(["1, 2", "3 4"], [2, 2], "numbers", "W").tolist() == [[1, 2], [3, 4]]
     assert parse_answer("1 - 2", [1], "arithmetic", "a").tolist() == [-1.0]
     assert parse_answer("[0 5 4]", [3], "numbers", "a").tolist() == [0, 5, 4]
     assert parse_answer("[[1 2] [3 4]]", [2, 2], "numbers", "W").tolist() == [[1, 2], [3, 4]]
