@@ -487,11 +487,23 @@ class Kind:
         return Variant(self.slug, seed, copy.deepcopy(config or {}), params, answers)
 
     def policy(self, policy: dict | None = None) -> Policy:
-        """The grading policy in force: this kind's defaults, then ``policy``."""
+        """The grading policy in force: this kind's defaults, then ``policy``. ConfigError
+        for an invalid policy, including weights that name an answer this kind does not
+        have or that leave every answer a weight of 0."""
         try:
-            return Policy.from_dict({}, self.default_policy, policy)
+            pol = Policy.from_dict({}, self.default_policy, policy)
+            if pol.weights:
+                pol.check_weights(self.answer_names())
+            return pol
         except PolicyError as exc:
             raise ConfigError(str(exc)) from None
+
+    def answer_names(self) -> list[str]:
+        """The names of this kind's answers (the same for every variant of a kind)."""
+        if "_answer_names" not in self.__dict__:
+            fields = self.answer_fields(self.generate(0).params)
+            self.__dict__["_answer_names"] = [f["name"] for f in fields]
+        return list(self.__dict__["_answer_names"])
 
     def describe_policy(self, policy: dict | None = None) -> str:
         return self.policy(policy).describe()
@@ -499,26 +511,31 @@ class Kind:
     def grade(self, params: dict, submission: Any, policy: dict | None = None) -> Grade:
         """Grade ``submission`` (answer name → value) against the key of ``params``.
 
-        Never raises for bad submissions: unreadable entries, wrong shapes, NaN, missing
-        or unknown answers become ``format_errors`` (then nothing is graded).
+        Never raises for a submission, whatever it holds (numbers of any size, numpy
+        values, nested lists, mappings, text): unreadable entries, wrong shapes, NaN,
+        missing or unknown answers become ``format_errors`` (then nothing is graded).
+        Raises ConfigError only for an invalid ``policy``.
         """
         pol = self.policy(policy)
         key = self.solve(params)
         fields = self.answer_fields(params)
         if not isinstance(submission, dict):
             return Grade(
-                0.0, {}, {"answers": "expected a mapping of answer names to values"}, [], []
+                0.0,
+                {},
+                {"answers": "expected a mapping of answer names to values"},
+                [],
+                ["Nothing was graded: answers: expected a mapping of answer names to values."],
             )
         names = {f["name"] for f in fields}
         format_errors: dict[str, str] = {}
-        for extra in sorted(set(map(str, submission)) - names):
+        for extra in sorted({_answer_name(k) for k in submission} - names):
             format_errors[extra] = f"unknown answer; expected {', '.join(sorted(names))}"
         parsed: dict[str, Any] = {}
         for f in fields:
             name = f["name"]
             raw = submission.get(name)
-            blank = raw is None or (isinstance(raw, str) and not raw.strip())
-            if blank or (raw == [] and f["type"] != "shape"):
+            if _is_blank(raw, f["type"]):
                 format_errors[name] = "no answer given"
                 continue
             try:
@@ -611,6 +628,26 @@ def _check_pinned_numbers(name: str, value: Any) -> None:
             )
 
 
+def _answer_name(key: Any) -> str:
+    """A submitted answer name as text to report (JSON names are text; a caller's may be
+    anything: str() of an int of 5,000 digits raises, a long name is cut)."""
+    if not isinstance(key, str):
+        key = f"<{type(key).__name__}>"
+    return key if len(key) <= 40 else key[:40] + "…"
+
+
+def _is_blank(raw: Any, type_: str) -> bool:
+    """Nothing given: None, blank text or an empty list (an empty list is an answer for a
+    shape: 'no result'). Never compares with ==, which numpy makes element-wise."""
+    if raw is None or (isinstance(raw, str) and not raw.strip()):
+        return True
+    if type_ == "shape":
+        return False
+    if isinstance(raw, np.ndarray):
+        return raw.size == 0
+    return isinstance(raw, list | tuple) and len(raw) == 0
+
+
 def _parse_field(f: dict, raw: Any, pol: Policy) -> Any:
     t = f["type"]
     if t == "boolean":
@@ -619,16 +656,7 @@ def _parse_field(f: dict, raw: Any, pol: Policy) -> Any:
         return parse_choice(raw, f["options"])
     if t == "shape":
         return parse_shape(raw)
-    shape = f["shape"]
-    try:
-        return parse_answer(raw, shape, pol.entry, f["symbol"])
-    except EntryError:
-        if f.get("transposable") and len(shape) == 2 and shape[0] != shape[1]:
-            try:
-                return parse_answer(raw, shape[::-1], pol.entry, f["symbol"])
-            except EntryError:
-                pass
-        raise
+    return parse_answer(raw, f["shape"], pol.entry, f["symbol"], bool(f.get("transposable")))
 
 
 def _compare(f: dict, value: Any, key: Any, pol: Policy) -> np.ndarray:
