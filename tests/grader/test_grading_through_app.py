@@ -35,7 +35,7 @@ def submissions() -> int:
 
 ODD_ANSWERS = [
     (10**400, "expected a list of 3 entries, got a single value"),
-    ([1, 10**400, 2], "z₂: this number is too large (the limit is 1e15)"),
+    ([1, 10**400, 2], "z₂: this number is too large (the limit is 1e100)"),
     ({"a": 1}, "expected a list of 3 entries, got a single value"),
     ([{"a": 1}, 5, 4], "z₁: expected a number, got a mapping"),
     (True, "expected a list of 3 entries, got a single value"),

@@ -11,6 +11,7 @@ import problems
 from problems.activation import slope_latex, value_latex
 from problems.activations import ACTIVATIONS
 from problems.base import fmt, latex_num
+from problems.grading import MAX_MAGNITUDE
 from tests.problems.test_contract import configs
 
 SEEDS = range(30)
@@ -251,6 +252,8 @@ def test_no_kind_gives_a_non_finite_key_even_at_the_configs_limits(slug):
             flat = [x for value in v.answers.values() for x in np.ravel(value)]
             numbers = [x for x in flat if not isinstance(x, bool | str | np.str_)]
             assert all(math.isfinite(x) for x in numbers), (cfg, seed, v.answers)
+            # and small enough to be typed back: grading refuses numbers beyond MAX_MAGNITUDE
+            assert all(abs(x) <= MAX_MAGNITUDE for x in numbers), (cfg, seed, v.answers)
             assert kind.solution(v.params)
 
 
