@@ -49,11 +49,9 @@ def register_extensions(app: Flask) -> None:
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Please log in to see this page."
 
-    from .models import User
+    from .services.accounts import user_for_login_id
 
-    @login_manager.user_loader
-    def load_user(user_id: str):
-        return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+    login_manager.user_loader(user_for_login_id)
 
     with app.app_context():
         if db.engine.dialect.name == "sqlite":

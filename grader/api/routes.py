@@ -88,9 +88,13 @@ def create_token():
     email, password = data.get("email"), data.get("password")
     if not isinstance(email, str) or not isinstance(password, str):
         raise ApiError(400, "bad_request", 'Send {"email": …, "password": …} as strings.')
-    user, error = authenticate(email, password)
+    user, refused = authenticate(email, password, request.remote_addr)
     if user is None:
-        raise ApiError(401, "unauthorized", error)
+        if refused.status == 429:
+            response = jsonify({"error": "too_many_requests", "message": refused.message})
+            response.headers["Retry-After"] = str(refused.retry_after)
+            return response, 429
+        raise ApiError(401, "unauthorized", refused.message)
     raw, token = issue_token(user)
     return jsonify({"token": raw, "expires_at": token.expires_at.isoformat()}), 201
 
