@@ -38,7 +38,7 @@ from ..models import (
     User,
     Variant,
 )
-from ..services import as_sentence, render
+from ..services import as_sentence, commit_keeping_state, render
 from ..services import regrade as regrade_service
 from ..services.access import course_for, student_in
 from ..services.assignment_spec import (
@@ -574,7 +574,7 @@ def extensions(course_id: int, assignment_id: int):
                 ext.due_at, ext.closes_at = utc(form.due_at.data), utc(form.closes_at.data)
                 ext.excused, ext.granted_by_id = form.excused.data, current_user.id
                 db.session.add(ext)
-                db.session.commit()
+                commit_keeping_state()  # the redirect is built from memory: no query after
                 flash("Extension saved.", "info")
                 return redirect(
                     url_for("instructor.extensions", course_id=course.id, assignment_id=a.id)
