@@ -5,6 +5,7 @@ SQLite file that cannot be opened."""
 
 import pytest
 
+from grader.extensions import db
 from tests.conftest import make_app
 
 UNREACHABLE = {
@@ -17,7 +18,10 @@ WITHOUT_DATABASE = {"static", "api.openapi"}
 
 @pytest.fixture(params=sorted(UNREACHABLE))
 def down_app(request):
-    return make_app(UNREACHABLE[request.param], WTF_CSRF_ENABLED=False)
+    app = make_app(UNREACHABLE[request.param], WTF_CSRF_ENABLED=False)
+    yield app
+    with app.app_context():
+        db.engine.dispose()
 
 
 def logged_in(app):

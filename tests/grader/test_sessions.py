@@ -51,6 +51,8 @@ def test_remember_cookie_flags_follow_the_session_cookie(monkeypatch, make_user)
         days = (parsedate_to_datetime(expires.split("=", 1)[1]) - datetime.now(UTC)).days
         assert days in (13, 14)  # 14 days, not 365
         assert secure_app.config["REMEMBER_COOKIE_DURATION"] == timedelta(days=14)
+        db.session.remove()
+        db.engine.dispose()  # this app's own pool: no connection left for the collector
 
 
 def test_copied_cookies_stop_working_after_logout(app, client, make_user):
