@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from flask import Flask, g, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import config as config_module
 from .extensions import csrf, db, login_manager, migrate
@@ -33,12 +34,22 @@ def create_app(test_config: dict | None = None) -> Flask:
             "accepted with --debug or in tests)"
         )
     os.makedirs(app.instance_path, exist_ok=True)
+    register_proxies(app)
     register_extensions(app)
     register_blueprints(app)
     register_errorhandlers(app)
     register_security_headers(app)
     register_commands(app)
     return app
+
+
+def register_proxies(app: Flask) -> None:
+    """Behind ``TRUSTED_PROXIES`` proxies, the client's address and scheme are read from
+    their X-Forwarded-For/-Proto headers (login throttling counts per client address);
+    with none, those headers are ignored, so a client cannot pick its own address."""
+    if app.config["TRUSTED_PROXIES"]:
+        n = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n)
 
 
 def register_extensions(app: Flask) -> None:

@@ -44,6 +44,10 @@ def from_environment(instance_path: str) -> dict:
         "LOGIN_MAX_FAILURES": int(env.get("LOGIN_MAX_FAILURES", 5)),
         "LOGIN_MAX_FAILURES_PER_ADDRESS": int(env.get("LOGIN_MAX_FAILURES_PER_ADDRESS", 50)),
         "LOGIN_LOCKOUT_MINUTES": int(env.get("LOGIN_LOCKOUT_MINUTES", 15)),
+        # How many proxies in front of the app set X-Forwarded-For/-Proto (0: none trusted).
+        # Behind a load balancer set it, or every client has the balancer's address and
+        # login throttling per address would apply to everyone at once.
+        "TRUSTED_PROXIES": int(env.get("TRUSTED_PROXIES", 0)),
         "PASSWORD_HASH_METHOD": "scrypt",
         "ROSTER_MAX_ROWS": 20000,
     }

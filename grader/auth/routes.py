@@ -31,7 +31,7 @@ def login():
     form = LoginForm()
     status, headers = 200, {}
     if form.validate_on_submit():
-        # request.remote_addr is the client's address: behind a proxy, ProxyFix sets it.
+        # The client's address: behind proxies, set TRUSTED_PROXIES so that ProxyFix reads it.
         user, refused = authenticate(form.email.data, form.password.data, request.remote_addr)
         if user is not None:
             login_user(user, remember=form.remember.data)

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from grader.extensions import db
 from grader.models import LoginThrottle, utcnow
 from grader.services import accounts
-from tests.conftest import TEST_PASSWORD, csrf_token
+from tests.conftest import TEST_PASSWORD, csrf_token, make_app
 
 LOCKED = "Too many failed logins: try again in 15 minutes."
 
@@ -128,3 +128,37 @@ def test_failures_older_than_the_window_start_a_new_count(app, make_user):
     # the 4 old failures are forgotten: this is failure 1 of a new window, not the 5th
     assert web_login(client, "ada@example.edu", "guess", "192.0.2.10")[0] == 401
     assert sorted(db.session.scalars(sa.select(LoginThrottle.failures)).all()) == [1, 1]
+
+
+def failures_from(client, forwarded_for: str, times: int) -> list[int]:
+    return [
+        client.post(
+            "/api/v1/tokens",
+            json={"email": "ada@example.edu", "password": "guess"},
+            headers={"X-Forwarded-For": forwarded_for},
+            environ_base={"REMOTE_ADDR": "10.0.0.2"},  # the load balancer
+        ).status_code
+        for _ in range(times)
+    ]
+
+
+def test_forwarded_addresses_count_only_behind_trusted_proxies(app, make_user):
+    make_user(email="ada@example.edu")
+    # by default X-Forwarded-For is ignored: a client cannot pick a new address per guess
+    assert failures_from(app.test_client(), "198.51.100.1", 3) == [401] * 3
+    assert failures_from(app.test_client(), "198.51.100.2", 2) == [401, 429]
+    db.session.execute(sa.delete(LoginThrottle))
+    db.session.commit()
+    # behind one trusted proxy its X-Forwarded-For is the client: the attacker's five
+    # failures lock their own address only, and the student elsewhere logs in
+    proxied = make_app(TRUSTED_PROXIES=1)
+    assert failures_from(proxied.test_client(), "203.0.113.66", 5)[-1] == 429
+    r = proxied.test_client().post(
+        "/api/v1/tokens",
+        json={"email": "ada@example.edu", "password": TEST_PASSWORD},
+        headers={"X-Forwarded-For": "198.51.100.3"},
+        environ_base={"REMOTE_ADDR": "10.0.0.2"},
+    )
+    assert r.status_code == 201
+    with proxied.app_context():
+        db.engine.dispose()  # this app's own pool
