@@ -38,7 +38,7 @@ from ..models import (
     User,
     Variant,
 )
-from ..services import as_sentence, render
+from ..services import as_sentence, commit_keeping_state, render
 from ..services import regrade as regrade_service
 from ..services.access import course_for, student_in
 from ..services.assignment_spec import (
@@ -278,10 +278,17 @@ def preview(course_id: int, template_id: int):
     kind = problems.get(t.kind)
     variant_params, seed, source = None, form.seed.data if form.seed.data is not None else 0, None
     if form.student_id.data:
+        # Only this course's assignments: a library template is used by other courses too,
+        # and their students' numbers are not this course's staff's to see.
         v = db.session.scalar(
             sa.select(Variant)
             .join(AssignmentProblem)
-            .where(AssignmentProblem.template_id == t.id, Variant.user_id == form.student_id.data)
+            .join(Assignment)
+            .where(
+                AssignmentProblem.template_id == t.id,
+                Variant.user_id == form.student_id.data,
+                Assignment.course_id == course.id,
+            )
             .order_by(Variant.id.desc())
             .limit(1)
         )
@@ -574,7 +581,7 @@ def extensions(course_id: int, assignment_id: int):
                 ext.due_at, ext.closes_at = utc(form.due_at.data), utc(form.closes_at.data)
                 ext.excused, ext.granted_by_id = form.excused.data, current_user.id
                 db.session.add(ext)
-                db.session.commit()
+                commit_keeping_state()  # the redirect is built from memory: no query after
                 flash("Extension saved.", "info")
                 return redirect(
                     url_for("instructor.extensions", course_id=course.id, assignment_id=a.id)
@@ -728,9 +735,9 @@ def student_grades(course_id: int, user_id: int):
 @login_required
 def override_score(course_id: int, user_id: int, problem_id: int):
     course, _role = course_for(current_user, course_id, "instructor")
+    student = student_in(course.id, user_id).user  # 404 unless a student of this course
     ap = db.session.get(AssignmentProblem, problem_id)
-    student = db.session.get(User, user_id)
-    if ap is None or ap.assignment.course_id != course.id or student is None:
+    if ap is None or ap.assignment.course_id != course.id:
         abort(404)
     form = OverrideForm()
     if form.validate_on_submit():
