@@ -10,6 +10,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from . import config as config_module
+from .boundary import register_boundary
 from .extensions import csrf, db, login_manager, migrate
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -34,6 +35,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         )
     os.makedirs(app.instance_path, exist_ok=True)
     register_extensions(app)
+    register_boundary(app)  # before the blueprints: it installs the <int:…> converter
     register_blueprints(app)
     register_errorhandlers(app)
     register_security_headers(app)
