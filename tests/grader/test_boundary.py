@@ -441,9 +441,9 @@ def test_every_api_json_field_refuses_a_control_character(app, world):
 
 
 def test_control_characters_elsewhere_in_a_request(app, world):
-    """Query strings, the Idempotency-Key header (stored with the submission), a YAML body,
-    a lone surrogate and a C1 control: 400, nothing written. Tab, newline and carriage
-    return are text and pass (a multi-line answer or reason)."""
+    """Query strings, a path's string argument, the Idempotency-Key header (stored with the
+    submission), a YAML body, a lone surrogate and a C1 control: 400, nothing written. Tab,
+    newline and carriage return are text and pass (a multi-line answer)."""
     ids = world["ids"]
     token = bearer(app, world["teacher"])
     client = app.test_client()
@@ -456,6 +456,9 @@ def test_control_characters_elsewhere_in_a_request(app, world):
         ),
         teacher.get(f"/courses/{ids['course_id']}/gradebook?section=A%01"),
         teacher.get(f"/courses/{ids['course_id']}/gradebook?sect%00ion=A"),
+        teacher.get(
+            "/courses/{course_id}/stats/assignments/{assignment_id}/pro%00blems.csv".format(**ids)
+        ),
         client.post(
             sub_url, json={"answers": {"z": "1"}}, headers=token | {"Idempotency-Key": "k\x00"}
         ),
