@@ -11,6 +11,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import config as config_module
+from .boundary import register_boundary
 from .extensions import csrf, db, login_manager, migrate
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -36,6 +37,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     os.makedirs(app.instance_path, exist_ok=True)
     register_proxies(app)
     register_extensions(app)
+    register_boundary(app)  # before the blueprints: it installs the <int:…> converter
     register_blueprints(app)
     register_errorhandlers(app)
     register_security_headers(app)

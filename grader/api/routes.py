@@ -24,6 +24,7 @@ from ..services.assignment_spec import (
 from ..services.assignments import assignment_for, course_assignments, problem_for
 from ..services.exports import FORMATS, export_lines, filename
 from ..services.gradebook import graded_assignments, iter_grades, possible
+from ..services.inputs import YAML_TYPES
 from ..services.submissions import (
     FormatErrors,
     SubmissionRefused,
@@ -308,7 +309,7 @@ def gradebook_csv(course_id: int):
 def _spec_body() -> dict:
     """The request's assignment spec: JSON, or YAML with Content-Type application/yaml."""
     try:
-        if request.mimetype in ("application/yaml", "application/x-yaml", "text/yaml"):
+        if request.mimetype in YAML_TYPES:
             data, lines = parse(request.get_data(as_text=True))
         else:
             data, lines = body(), {}

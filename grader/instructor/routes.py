@@ -57,6 +57,7 @@ from ..services.gradebook import (
     sections,
     student_count,
 )
+from ..services.inputs import MAX_PROBLEMS
 from .forms import (
     AddProblemForm,
     AssignmentForm,
@@ -74,6 +75,7 @@ from .forms import (
 bp = Blueprint("instructor", __name__)
 STAFF = ("instructor", "ta")
 PAGE = 200
+MAX_PAGE = 100_000  # 20 million students: a larger page number is past the end, not an OFFSET
 
 
 # ---------------------------------------------------------------- helpers
@@ -276,8 +278,9 @@ def preview(course_id: int, template_id: int):
     form = PreviewForm(request.args)
     form.student_id.choices = pairs([(0, "—"), *students_of(course.id)])
     kind = problems.get(t.kind)
-    variant_params, seed, source = None, form.seed.data if form.seed.data is not None else 0, None
-    if form.student_id.data:
+    seed, student_id = form.read()
+    variant_params, source = None, None
+    if student_id:
         # Only this course's assignments: a library template is used by other courses too,
         # and their students' numbers are not this course's staff's to see.
         v = db.session.scalar(
@@ -286,7 +289,7 @@ def preview(course_id: int, template_id: int):
             .join(Assignment)
             .where(
                 AssignmentProblem.template_id == t.id,
-                Variant.user_id == form.student_id.data,
+                Variant.user_id == student_id,
                 Assignment.course_id == course.id,
             )
             .order_by(Variant.id.desc())
@@ -435,6 +438,11 @@ def add_problem(course_id: int, assignment_id: int):
     if started(a):
         flash(
             "Students have started this assignment: its problems can no longer be added, moved or removed.",
+            "error",
+        )
+    elif len(a.problems) >= MAX_PROBLEMS:
+        flash(
+            f"An assignment has at most {MAX_PROBLEMS} problems: split it into two assignments.",
             "error",
         )
     elif form.validate_on_submit():
@@ -628,7 +636,7 @@ def gradebook(course_id: int):
     assignments = graded_assignments(course)
     section = request.args.get("section") or None
     sort = request.args.get("sort", "name")
-    page = max(1, request.args.get("page", 1, type=int))
+    page = min(max(1, request.args.get("page", 1, type=int)), MAX_PAGE)
     if sort == "total":  # needs every student's total: read them all, then take the page
         everyone = sorted(
             iter_grades(course, assignments, section), key=lambda g: -g.total(assignments)
