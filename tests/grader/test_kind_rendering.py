@@ -13,28 +13,10 @@ from grader.extensions import db
 from grader.models import ProblemTemplate, Variant, utcnow
 from grader.services import render
 from grader.services.plots import activation_svg, plot_for
-from problems.activations import ACTIVATIONS
 from tests.conftest import login
+from tests.problems.test_contract import configs
 
 SEEDS = range(20)
-
-
-def configs(slug: str) -> list[dict | None]:
-    """One config per activation (and loss) the kind allows; None where it has none."""
-    if slug in ("activation", "activation_derivative", "dense_forward", "gradient_chain"):
-        return [{"activations": [a]} for a in ACTIVATIONS]
-    if slug == "dense_backward":
-        return [{"activations": [a]} for a in ACTIVATIONS] + [
-            {"activations": ["sigmoid"], "losses": ["bce"], "target_decimals": 1}
-        ]
-    if slug == "mlp_forward":
-        # each activation in each layer, paired with the next one in the other layer
-        names = list(ACTIVATIONS)
-        return [
-            {"activations1": [a], "activations2": [names[(i + 1) % len(names)]]}
-            for i, a in enumerate(names)
-        ]
-    return [None]
 
 
 @pytest.mark.parametrize("slug", list(problems.KINDS))

@@ -23,7 +23,12 @@ def configs(slug):
             {"activations": ["sigmoid"], "losses": ["bce"], "target_decimals": 1}
         ]
     if slug == "mlp_forward":
-        return [{"activations1": [a], "activations2": [a]} for a in ACTIVATIONS]
+        # each activation in each layer, paired with the next one in the other layer
+        names = list(ACTIVATIONS)
+        return [
+            {"activations1": [a], "activations2": [names[(i + 1) % len(names)]]}
+            for i, a in enumerate(names)
+        ]
     return [None]
 
 
