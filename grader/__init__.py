@@ -8,11 +8,13 @@ import sqlalchemy as sa
 from flask import Flask, g, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
+from werkzeug.http import HTTP_STATUS_CODES
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import config as config_module
 from .boundary import register_boundary
 from .extensions import csrf, db, login_manager, migrate
+from .services.errors import DomainError
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -127,6 +129,13 @@ def register_errorhandlers(app: Flask) -> None:
 
     for code in (400, 403, 404, 405, 413):
         app.register_error_handler(code, handle)
+
+    def refused(e: DomainError):
+        # The one place a service's refusal becomes a page (the API has its own, in JSON).
+        db.session.rollback()
+        return render(e.status, HTTP_STATUS_CODES.get(e.status, "Error"), e.text)
+
+    app.register_error_handler(DomainError, refused)
     app.register_error_handler(
         CSRFError,
         lambda e: render(

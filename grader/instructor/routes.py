@@ -27,6 +27,7 @@ from problems.check import self_check
 
 from ..extensions import db
 from ..models import (
+    STAFF_ROLES,
     Assignment,
     AssignmentProblem,
     Enrollment,
@@ -40,12 +41,13 @@ from ..models import (
 )
 from ..services import as_sentence, commit_keeping_state, render
 from ..services import regrade as regrade_service
-from ..services.access import course_for, student_in
+from ..services.access import assignment_in, course_for, student_in, template_in
 from ..services.assignment_spec import (
     SpecError,
     check_template,
     clone_template,
     export_yaml,
+    has_started,
     import_assignment,
 )
 from ..services.exports import FORMATS, export_lines, filename
@@ -73,39 +75,11 @@ from .forms import (
 )
 
 bp = Blueprint("instructor", __name__)
-STAFF = ("instructor", "ta")
 PAGE = 200
 MAX_PAGE = 100_000  # 20 million students: a larger page number is past the end, not an OFFSET
 
 
 # ---------------------------------------------------------------- helpers
-
-
-def template_in(course_id: int, template_id: int) -> ProblemTemplate:
-    """A course template or a library one, as seen from this course; 404 otherwise."""
-    t = db.session.get(ProblemTemplate, template_id)
-    if t is None or t.course_id not in (None, course_id):
-        abort(404)
-    return t
-
-
-def assignment_in(course_id: int, assignment_id: int) -> Assignment:
-    a = db.session.get(Assignment, assignment_id)
-    if a is None or a.course_id != course_id:
-        abort(404)
-    return a
-
-
-def started(a: Assignment) -> bool:
-    """True once any student has a variant: the problem list is then fixed."""
-    return bool(
-        db.session.scalar(
-            sa.select(sa.func.count())
-            .select_from(Variant)
-            .join(AssignmentProblem)
-            .where(AssignmentProblem.assignment_id == a.id)
-        )
-    )
 
 
 def students_of(course_id: int) -> list[tuple[int, str]]:
@@ -132,7 +106,7 @@ def local(dt: datetime | None) -> datetime | None:
 @bp.get("/courses/<int:course_id>/templates")
 @login_required
 def templates(course_id: int):
-    course, role = course_for(current_user, course_id, *STAFF)
+    course, role = course_for(current_user, course_id, *STAFF_ROLES)
     mine = db.session.scalars(
         sa.select(ProblemTemplate)
         .where(ProblemTemplate.course_id == course.id)
@@ -273,7 +247,7 @@ def copy_template(course_id: int, template_id: int):
 @bp.get("/courses/<int:course_id>/templates/<int:template_id>")
 @login_required
 def preview(course_id: int, template_id: int):
-    course, role = course_for(current_user, course_id, *STAFF)
+    course, role = course_for(current_user, course_id, *STAFF_ROLES)
     t = template_in(course.id, template_id)
     form = PreviewForm(request.args)
     form.student_id.choices = pairs([(0, "—"), *students_of(course.id)])
@@ -335,7 +309,7 @@ def preview(course_id: int, template_id: int):
 @bp.post("/courses/<int:course_id>/templates/<int:template_id>/check")
 @login_required
 def check(course_id: int, template_id: int):
-    course, role = course_for(current_user, course_id, *STAFF)
+    course, role = course_for(current_user, course_id, *STAFF_ROLES)
     t = template_in(course.id, template_id)
     try:
         report = self_check(problems.get(t.kind), 1000, t.config, t.policy)
@@ -423,7 +397,7 @@ def edit_assignment(course_id: int, assignment_id: int):
         a=a,
         form=form,
         add=add,
-        started=started(a),
+        started=has_started(a),
         points_form=PointsForm(),
     ), status
 
@@ -435,7 +409,7 @@ def add_problem(course_id: int, assignment_id: int):
     a = assignment_in(course.id, assignment_id)
     form = AddProblemForm()
     form.template_id.choices = pairs(_template_choices(course.id))
-    if started(a):
+    if has_started(a):
         flash(
             "Students have started this assignment: its problems can no longer be added, moved or removed.",
             "error",
@@ -479,7 +453,7 @@ def change_problem(course_id: int, assignment_id: int, problem_id: int, action: 
             flash("Points saved: totals use them at once.", "info")
         else:
             flash("; ".join(as_sentence(e) for errs in form.errors.values() for e in errs), "error")
-    elif started(a):
+    elif has_started(a):
         flash(
             "Students have started this assignment: its problems can no longer be added, moved or removed.",
             "error",
@@ -569,7 +543,7 @@ def import_assignment_page(course_id: int):
 )
 @login_required
 def extensions(course_id: int, assignment_id: int):
-    course, role = course_for(current_user, course_id, *STAFF)
+    course, role = course_for(current_user, course_id, *STAFF_ROLES)
     a = assignment_in(course.id, assignment_id)
     form = ExtensionForm()
     form.student_id.choices = pairs(students_of(course.id))
@@ -632,7 +606,7 @@ def regrade(course_id: int, assignment_id: int):
 @bp.get("/courses/<int:course_id>/gradebook")
 @login_required
 def gradebook(course_id: int):
-    course, role = course_for(current_user, course_id, *STAFF)
+    course, role = course_for(current_user, course_id, *STAFF_ROLES)
     assignments = graded_assignments(course)
     section = request.args.get("section") or None
     sort = request.args.get("sort", "name")
@@ -677,7 +651,7 @@ def gradebook(course_id: int):
 @bp.get("/courses/<int:course_id>/gradebook.csv")
 @login_required
 def gradebook_csv(course_id: int):
-    course, _role = course_for(current_user, course_id, *STAFF)
+    course, _role = course_for(current_user, course_id, *STAFF_ROLES)
     fmt = request.args.get("format", "canvas")
     if fmt not in FORMATS:
         abort(400, f"format must be one of {', '.join(FORMATS)}")
@@ -691,7 +665,7 @@ def gradebook_csv(course_id: int):
 @bp.get("/courses/<int:course_id>/gradebook/students/<int:user_id>")
 @login_required
 def student_grades(course_id: int, user_id: int):
-    course, role = course_for(current_user, course_id, *STAFF)
+    course, role = course_for(current_user, course_id, *STAFF_ROLES)
     enrolment = student_in(course.id, user_id)
     student = enrolment.user
     assignments = graded_assignments(course)

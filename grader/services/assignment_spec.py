@@ -380,16 +380,24 @@ def own_template(ap: AssignmentProblem) -> ProblemTemplate:
     return ap.template
 
 
+def has_started(a: Assignment) -> bool:
+    """True once any student has a variant of any of its problems: from then on the
+    problems' kinds, configs and order are fixed (the one rule for the pages and the API)."""
+    return (
+        db.session.scalar(
+            sa.select(Variant.id)
+            .join(AssignmentProblem)
+            .where(AssignmentProblem.assignment_id == a.id)
+            .limit(1)
+        )
+        is not None
+    )
+
+
 def update_from_spec(a: Assignment, spec: dict) -> Assignment:
     """Replace an assignment's settings and problems. Once students have variants, the
     problems' kinds, configs and order are fixed (titles, points and policies may change)."""
-    started = db.session.scalar(
-        sa.select(sa.func.count())
-        .select_from(Variant)
-        .join(AssignmentProblem)
-        .where(AssignmentProblem.assignment_id == a.id)
-    )
-    if started:
+    if has_started(a):
         old = [
             (ap.template.kind, _merged(ap.template.config, (ap.overrides or {}).get("config")))
             for ap in a.problems

@@ -24,6 +24,7 @@ from ..models import (
     utcnow,
 )
 from . import commit_keeping_state
+from .errors import Forbidden
 from .variants import get_or_create_variant, problem_policy
 
 MAX_KEY = 200
@@ -52,6 +53,14 @@ class Dates:
     closes_at: datetime | None
     excused: bool = False
 
+    def not_open(self, now: datetime) -> bool:
+        """True before the assignment opens: the one rule for showing a problem's numbers
+        and for accepting an attempt."""
+        return self.opens_at is not None and now < self.opens_at
+
+    def opening(self) -> str:
+        return f"This assignment opens on {fmt_time(self.opens_at)}." if self.opens_at else ""
+
 
 def dates_for(assignment: Assignment, user: User) -> Dates:
     """The assignment's dates with the student's extension (if any) applied."""
@@ -68,6 +77,16 @@ def dates_for(assignment: Assignment, user: User) -> Dates:
         elif closes is not None and due is not None and due > closes:
             closes = due  # an extension past the closing date keeps it open until then
     return Dates(assignment.opens_at, due, closes, bool(ext and ext.excused))
+
+
+def check_open(
+    assignment: Assignment, user: User, staff: bool = False, now: datetime | None = None
+) -> None:
+    """Forbidden (code "not_open") if a student asks for a problem's numbers before the
+    assignment opens (their extension does not move the opening); staff may look early."""
+    dates = dates_for(assignment, user)
+    if not staff and dates.not_open(now or utcnow()):
+        raise Forbidden(dates.opening(), error="not_open")
 
 
 def quiz_ends_at(assignment: Assignment, user: User) -> datetime | None:
@@ -142,10 +161,8 @@ def problem_state(
     if assignment.max_attempts is not None:
         state.attempts_left = max(0, assignment.max_attempts - state.attempts_used)
     state.late_now = bool(dates.due_at and now > dates.due_at)
-    if dates.opens_at and now < dates.opens_at:
-        state.refusal = SubmissionRefused(
-            409, "not_open", f"This assignment opens on {fmt_time(dates.opens_at)}."
-        )
+    if dates.not_open(now):
+        state.refusal = SubmissionRefused(409, "not_open", dates.opening())
     elif dates.closes_at and now > dates.closes_at:
         state.refusal = SubmissionRefused(
             409, "closed", f"This assignment closed on {fmt_time(dates.closes_at)}."
@@ -210,6 +227,9 @@ def submit(
         raise SubmissionRefused(
             400, "bad_idempotency_key", f"An Idempotency-Key has 1 to {MAX_KEY} characters."
         )
+    dates = dates_for(ap.assignment, user)
+    if dates.not_open(now or utcnow()):  # before dealing numbers: no variant, no quiz clock
+        raise SubmissionRefused(409, "not_open", dates.opening())
     variant = get_or_create_variant(ap, user)
     if idempotency_key is not None:
         earlier = _replay(ap, user, variant, idempotency_key)
