@@ -1,6 +1,6 @@
 """Domain errors: what a service refuses, in words, with the HTTP status it maps to.
 
-Services raise these instead of calling ``abort()`` so that they stay usable from the CLI
+Services raise these instead of aborting the request, so that they stay usable from the CLI
 and from tests without a request; the web pages map them to an error page in one place
 (``grader.register_errorhandlers``) and the JSON API to ``{"error", "message"}`` in one
 place (``grader.api.routes``)."""
