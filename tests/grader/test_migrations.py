@@ -136,3 +136,15 @@ def test_upgrades_keep_the_data(scratch_app):
         )
         assert db.session.scalars(sa.select(SubmissionTag.tag)).all() == ["no_activation"]
         db.session.remove()
+
+
+def test_assignment_problem_has_no_overrides(scratch_app):
+    """The overrides column (never set, merged in four places) is gone from the model and
+    from the migrated schema; a problem's config and policy are its template's."""
+    from grader.models import AssignmentProblem
+
+    assert not hasattr(AssignmentProblem, "overrides")
+    with scratch_app.app_context():
+        upgrade()
+        columns = {c["name"] for c in sa.inspect(db.engine).get_columns("assignment_problem")}
+    assert columns == {"id", "assignment_id", "position", "points", "template_id"}
