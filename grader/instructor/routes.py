@@ -201,6 +201,11 @@ def preview(course_id: int, template_id: int):
     form = PreviewForm(request.args)
     form.student_id.choices = pairs([(0, "—"), *authoring.students_of(course.id)])
     kind = problems.get(t.kind)
+    # A GET form: its errors are shown next to its fields, and the page falls back to seed 0
+    # (or no student) rather than refusing.
+    form.seed.validate(form)
+    if form.student_id.raw_data:
+        form.student_id.validate(form)
     seed, student_id = form.read()
     variant_params, source = None, None
     if student_id:
@@ -229,6 +234,8 @@ def preview(course_id: int, template_id: int):
             "steps": render.steps(t.kind, variant_params),
             "fields": kind.answer_fields(variant_params),
         }
+    if not form.seed.errors:
+        form.seed.raw_data, form.seed.data = None, seed  # the seed shown is the one used
     return render_template(
         "instructor/preview.html",
         course=course,
@@ -256,6 +263,14 @@ def check(course_id: int, template_id: int):
 
 
 # ---------------------------------------------------------------- assignments
+
+
+def _dates_to_fields(form: AssignmentForm, a) -> None:
+    form.opens_at.data, form.due_at.data, form.closes_at.data = (
+        to_field(a.opens_at),
+        to_field(a.due_at),
+        to_field(a.closes_at),
+    )
 
 
 def _settings(form: AssignmentForm) -> authoring.Settings:
@@ -296,11 +311,7 @@ def edit_assignment(course_id: int, assignment_id: int):
     a = assignment_in(course.id, assignment_id)
     form = AssignmentForm(obj=None if request.method == "POST" else a)
     if request.method == "GET":
-        form.opens_at.data, form.due_at.data, form.closes_at.data = (
-            to_field(a.opens_at),
-            to_field(a.due_at),
-            to_field(a.closes_at),
-        )
+        _dates_to_fields(form, a)
     status = 200
     if request.method == "POST":
         if form.validate_on_submit():
@@ -310,6 +321,12 @@ def edit_assignment(course_id: int, assignment_id: int):
                 url_for("instructor.edit_assignment", course_id=course.id, assignment_id=a.id)
             )
         status = 400
+    return _edit_page(course, a, form, status=status)
+
+
+def _edit_page(course, a, form, status=200, points_forms=None):
+    """The builder; ``points_forms`` maps a problem id to its points form when a posted one
+    failed, so that its errors show next to its field."""
     add = AddProblemForm()
     add.template_id.choices = pairs(authoring.template_choices(course.id))
     return render_template(
@@ -319,7 +336,8 @@ def edit_assignment(course_id: int, assignment_id: int):
         form=form,
         add=add,
         started=has_started(a),
-        points_form=PointsForm(),
+        points_forms={ap.id: PointsForm(formdata=None, obj=ap) for ap in a.problems}
+        | (points_forms or {}),
     ), status
 
 
@@ -352,11 +370,12 @@ def change_problem(course_id: int, assignment_id: int, problem_id: int, action: 
     ap = authoring.problem_of(a, problem_id)
     if action == "points":
         form = PointsForm()
-        if form.validate_on_submit():
-            authoring.set_points(ap, form.points.data)
-            flash("Points saved: totals use them at once.", "info")
-        else:
-            flash(form_errors(form), "error")
+        if not form.validate_on_submit():
+            settings = AssignmentForm(formdata=None, obj=a)
+            _dates_to_fields(settings, a)
+            return _edit_page(course, a, settings, status=400, points_forms={ap.id: form})
+        authoring.set_points(ap, form.points.data)
+        flash("Points saved: totals use them at once.", "info")
     else:
         try:
             authoring.move_problem(a, ap, action)
@@ -524,19 +543,24 @@ def gradebook_csv(course_id: int):
 @login_required
 def student_grades(course_id: int, user_id: int):
     course, role = course_for(current_user, course_id, *STAFF_ROLES)
-    enrolment = student_in(course.id, user_id)
-    student = enrolment.user
-    _assignments, grades, detail = student_record(course, student)
+    return _student_page(course, role, student_in(course.id, user_id))
+
+
+def _student_page(course, role, enrolment, failed=None, status=200):
+    """A student's record; ``failed`` is (problem id, its override form) when a posted
+    override was refused, so that its errors show next to its fields."""
+    _assignments, grades, detail = student_record(course, enrolment.user)
     return render_template(
         "instructor/student.html",
         course=course,
         role=role,
-        student=student,
+        student=enrolment.user,
         enrolment=enrolment,
         grades=grades,
         detail=detail,
-        form=OverrideForm(),
-    )
+        form=OverrideForm(formdata=None),
+        failed=failed or (None, None),
+    ), status
 
 
 @bp.post(
@@ -544,15 +568,15 @@ def student_grades(course_id: int, user_id: int):
 )
 @login_required
 def override_score(course_id: int, user_id: int, problem_id: int):
-    course, _role = course_for(current_user, course_id, "instructor")
-    student = student_in(course.id, user_id).user  # 404 unless a student of this course
+    course, role = course_for(current_user, course_id, "instructor")
+    enrolment = student_in(course.id, user_id)  # NotFound unless a student of this course
+    student = enrolment.user
     ap = course_problem(course.id, problem_id)
     form = OverrideForm()
-    if form.validate_on_submit():
-        override(ap, student, form.score.data, form.reason.data, current_user)
-        flash("Override saved." if form.score.data is not None else "Override removed.", "info")
-    else:
-        flash(form_errors(form), "error")
+    if not form.validate_on_submit():
+        return _student_page(course, role, enrolment, failed=(ap.id, form), status=400)
+    override(ap, student, form.score.data, form.reason.data, current_user)
+    flash("Override saved." if form.score.data is not None else "Override removed.", "info")
     return redirect(
         url_for("instructor.student_grades", course_id=course.id, user_id=student.id) + f"#p{ap.id}"
     )
