@@ -110,7 +110,7 @@ def test_seed_demo(runner):
 
 
 def test_demo_login(client, runner):
-    from tests.conftest import login
+    from tests.helpers import login
 
     runner.invoke(args=["seed-demo"])
     assert login(client, "student7@example.edu", "demo-password").status_code == 302

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 
 from grader.extensions import db
 from grader.models import AssignmentProblem, ScoreOverride
-from tests.conftest import login, post
+from tests.helpers import login, post
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "grader" / "templates"
 WORKED = {

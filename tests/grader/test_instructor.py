@@ -21,7 +21,7 @@ from grader.models import (
 from grader.services.assignment_spec import export_yaml, import_assignment
 from grader.services.submissions import submit
 from grader.services.variants import get_or_create_variant
-from tests.conftest import login, post
+from tests.helpers import login, post
 
 WORKED = {
     "fixed": {"W": [[1, -1], [0, 2], [3, 1]], "x": [1, 2], "b": [0, 1, -1], "activation": "relu"}

@@ -9,7 +9,7 @@ from flask import Blueprint
 
 from grader.services.access import course_for
 from grader.services.errors import Conflict, DomainError, Forbidden, NotFound
-from tests.conftest import login
+from tests.helpers import login
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -89,3 +89,17 @@ def test_a_library_template_is_not_edited_in_place(client, make_user, make_cours
     r = client.get(f"/courses/{course.id}/templates/{t.id}/edit")
     assert r.status_code == 403
     assert "copy it into your course to change it" in r.get_data(as_text=True)
+
+
+def test_tests_import_helpers_not_conftest():
+    """conftest.py holds fixtures only; what tests import lives in tests/helpers.py."""
+    importing = [
+        str(p.relative_to(ROOT))
+        for p in sorted((ROOT / "tests").rglob("*.py"))
+        if re.search(
+            r"^\s*(from tests\.conftest|import tests\.conftest|from \.+conftest)",
+            p.read_text(),
+            re.M,
+        )
+    ]
+    assert importing == []

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from flask_migrate import check, downgrade, upgrade
 
 from grader.extensions import db
-from tests.conftest import database_url_for_tests, make_app
+from tests.helpers import database_url_for_tests, make_app
 
 
 @pytest.fixture

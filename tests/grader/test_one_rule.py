@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from grader.extensions import db
 from grader.models import STAFF_ROLES, Assignment, Variant, utcnow
-from tests.conftest import TEST_PASSWORD, login, post
+from tests.helpers import TEST_PASSWORD, login, post
 
 ROOT = Path(__file__).resolve().parents[2]
 WORKED = {
