@@ -10,7 +10,7 @@ from grader.extensions import db
 from grader.models import AssignmentProblem, ScoreOverride
 from tests.helpers import login, post
 
-TEMPLATES = Path(__file__).resolve().parents[2] / "grader" / "templates"
+TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
 WORKED = {
     "fixed": {"W": [[1, -1], [0, 2], [3, 1]], "x": [1, 2], "b": [0, 1, -1], "activation": "relu"}
 }

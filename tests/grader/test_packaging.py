@@ -10,15 +10,15 @@ import shutil
 import site
 import subprocess
 import sys
+import tomllib
 import venv
 from pathlib import Path
 
 import pytest
+from setuptools import find_packages
 
 ROOT = Path(__file__).resolve().parents[2]
 SKIP = {".venv", ".git", "build", "dist", "instance", ".pytest_cache", ".ruff_cache", ".hypothesis"}
-
-pytestmark = pytest.mark.packaging
 
 
 def run(args, **kwargs):
@@ -27,6 +27,19 @@ def run(args, **kwargs):
     return done.stdout
 
 
+def test_pyproject_lists_every_package():
+    """pyproject names its packages one by one (templates/ and migrations/ are mapped into
+    the package from the top of the checkout), so a new subpackage must be added there too."""
+    setup = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]
+    code = set(find_packages(str(ROOT), include=["grader", "grader.*", "problems", "problems.*"]))
+    data = set(setup["package-dir"])
+    assert data == {"grader.templates", "grader.migrations"}
+    assert set(setup["packages"]) == code | data
+    for package, where in setup["package-dir"].items():
+        assert (ROOT / where).is_dir(), package
+
+
+@pytest.mark.packaging
 def test_a_wheel_installed_elsewhere_migrates_seeds_and_renders(tmp_path):
     # build from a copy: a build/ left in the checkout could put stale files in the wheel
     src = tmp_path / "src"
