@@ -210,7 +210,8 @@ def validate(spec: Any, lines: dict[tuple, int] | None = None) -> dict:
                 f"problem {i + 1}: unknown field {key!r}; fields: {', '.join(PROBLEM_FIELDS)}",
             )
         kind = p.get("kind")
-        if kind not in problems.KINDS:
+        known = isinstance(kind, str) and kind in problems.KINDS  # a mapping is unhashable
+        if not known:
             err(
                 (*where, "kind"),
                 f"problem {i + 1}: unknown kind {kind!r}; kinds: {', '.join(problems.KINDS)}",
@@ -229,7 +230,7 @@ def validate(spec: Any, lines: dict[tuple, int] | None = None) -> dict:
         for key, value in (("config", config), ("policy", policy)):
             if not isinstance(value, dict):
                 err((*where, key), f"problem {i + 1}: {key} must be a mapping")
-        if kind in problems.KINDS and isinstance(config, dict) and isinstance(policy, dict):
+        if known and isinstance(config, dict) and isinstance(policy, dict):
             message = check_template(kind, config, policy)
             if message:
                 err(
