@@ -604,7 +604,12 @@ PATHS = {
                     },
                 },
                 **errors("400", "401", "403", "404"),
-                "409": _json(_ref("Error"), f"Not accepted now: {_codes('409')}"),
+                "409": _json(
+                    _ref("Error"),
+                    "Not accepted now: `not_open`, `closed`, `time_up`, `no_attempts_left`; "
+                    "`conflict`: another attempt was being saved at the same moment, send it "
+                    "again (nothing was saved)",
+                ),
                 "413": ERRORS["413"],
                 "422": _json(
                     _ref("Error"),
@@ -726,7 +731,18 @@ PATHS = {
 }
 
 
+# Responses any operation may give, whatever it does: the app's input checks (a control
+# character anywhere in the request, JSON nested too deep) answer 400 before any view runs.
+# A status the whole app can answer (a 503 while the database is down) belongs here too.
+EVERY_OPERATION = ("400",)
+
+
 def openapi_document() -> dict:
+    paths = deepcopy(PATHS)
+    for item in paths.values():
+        for operation in item.values():
+            for code in EVERY_OPERATION:
+                operation["responses"].setdefault(code, deepcopy(ERRORS[code]))
     return {
         "openapi": "3.0.3",
         "info": {
@@ -745,5 +761,5 @@ def openapi_document() -> dict:
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
             "schemas": deepcopy(SCHEMAS),
         },
-        "paths": deepcopy(PATHS),
+        "paths": paths,
     }

@@ -276,6 +276,39 @@ def test_every_error_code_is_documented(client):
     for status, code in raised:
         assert code in documented, code
         assert code in ERROR_CODES_BY_STATUS[status], (status, code)
-    # and each documented response lists the codes of its status
+    # every error response of every operation is the error body (schemathesis checks that
+    # the responses match it) and names its codes
+    for path, item in doc["paths"].items():
+        for method, operation in item.items():
+            for status, response in operation["responses"].items():
+                if int(status) >= 400:
+                    schema = response["content"]["application/json"]["schema"]["$ref"]
+                    assert schema.rsplit("/", 1)[-1] in ("Error", "SpecErrors"), (path, method)
+                    named = set(re.findall(r"`(\w+)`", response["description"]))
+                    assert named and named <= set(ERROR_CODES_BY_STATUS[status]), (path, method)
     conflict = doc["paths"]["/assignments/{assignment_id}/problems/{problem_id}/submissions"]
     assert "`conflict`" in conflict["post"]["responses"]["409"]["description"]
+
+
+def test_every_query_enum_is_enforced(app, client, world):
+    """A query parameter the document restricts to some values: each value is answered with
+    200, any other value with 400 `bad_format` (not silently with the default)."""
+    doc = client.get("/api/v1/openapi.json").json
+    headers = {"Authorization": f"Bearer {world['tokens']['instructor']}"}
+    ids = {"course_id": world["course_id"][0], "assignment_id": world["assignment_id"][0]}
+    checked = 0
+    for path, item in doc["paths"].items():
+        for method, operation in item.items():
+            for parameter in operation.get("parameters", []):
+                if parameter["in"] != "query" or "enum" not in parameter["schema"]:
+                    continue
+                url = "/api/v1" + path.format(**ids)
+                name = parameter["name"]
+                for value in parameter["schema"]["enum"]:
+                    r = client.open(url, method=method, query_string={name: value}, headers=headers)
+                    assert r.status_code == 200, (path, value)
+                    assert r.mimetype in operation["responses"]["200"]["content"]
+                r = client.open(url, method=method, query_string={name: "nope"}, headers=headers)
+                assert r.status_code == 400 and r.json["error"] == "bad_format", (path, r.json)
+                checked += 1
+    assert checked == 2  # gradebook.csv?format= and spec?format=
