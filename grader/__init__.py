@@ -5,11 +5,13 @@ from __future__ import annotations
 import os
 
 import sqlalchemy as sa
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, g, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import config as config_module
+from .boundary import register_boundary
 from .extensions import csrf, db, login_manager, migrate
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -33,12 +35,23 @@ def create_app(test_config: dict | None = None) -> Flask:
             "accepted with --debug or in tests)"
         )
     os.makedirs(app.instance_path, exist_ok=True)
+    register_proxies(app)
     register_extensions(app)
+    register_boundary(app)  # before the blueprints: it installs the <int:…> converter
     register_blueprints(app)
     register_errorhandlers(app)
     register_security_headers(app)
     register_commands(app)
     return app
+
+
+def register_proxies(app: Flask) -> None:
+    """Behind ``TRUSTED_PROXIES`` proxies, the client's address and scheme are read from
+    their X-Forwarded-For/-Proto headers (login throttling counts per client address);
+    with none, those headers are ignored, so a client cannot pick its own address."""
+    if app.config["TRUSTED_PROXIES"]:
+        n = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n)
 
 
 def register_extensions(app: Flask) -> None:
@@ -49,11 +62,9 @@ def register_extensions(app: Flask) -> None:
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Please log in to see this page."
 
-    from .models import User
+    from .services.accounts import user_for_login_id
 
-    @login_manager.user_loader
-    def load_user(user_id: str):
-        return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+    login_manager.user_loader(user_for_login_id)
 
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
@@ -90,7 +101,9 @@ ERROR_CODES = {
     404: "not_found",
     405: "method_not_allowed",
     413: "too_large",
+    429: "too_many_requests",
     500: "server_error",
+    503: "unavailable",
 }
 
 
@@ -133,7 +146,60 @@ def register_errorhandlers(app: Flask) -> None:
     @app.errorhandler(500)
     def server_error(e):
         db.session.rollback()
-        return render(500, "Server error", "Something went wrong on our side; nothing was saved.")
+        # Not "nothing was saved": the error may come after a commit.
+        return render(500, "Server error", "Something went wrong on our side.")
+
+    register_database_errors(app, render)
+
+
+RETRY_AFTER_SECONDS = 30
+UNAVAILABLE = {
+    "web": "The database cannot be reached just now: try again in a minute. If you had just "
+    "sent an answer, it may have been saved; the problem page shows your attempts.",
+    "api": "The database cannot be reached just now: try again in 30 seconds. A request sent "
+    "just before may have been saved: send it again with the same Idempotency-Key.",
+}
+
+
+def _database_errors() -> tuple[type[Exception], ...]:
+    """Errors that mean the database cannot be reached (or is too busy) now: the
+    connection failed, dropped or timed out waiting in the pool."""
+    errors: list[type[Exception]] = [
+        sa.exc.OperationalError,
+        sa.exc.InterfaceError,
+        sa.exc.TimeoutError,
+        sa.exc.DisconnectionError,
+    ]
+    try:  # psycopg's own, should one escape SQLAlchemy's wrapping
+        import psycopg
+
+        errors += [psycopg.OperationalError, psycopg.InterfaceError]
+    except ImportError:  # SQLite-only installs
+        pass
+    return tuple(errors)
+
+
+def register_database_errors(app: Flask, render) -> None:
+    """While the database is down: 503 with Retry-After (JSON under /api/, a page
+    elsewhere), never a 500; the session's transaction is dropped so that the next
+    request starts on a fresh connection."""
+
+    def unavailable(e: Exception):
+        app.logger.error("database unavailable: %s", e)
+        try:
+            db.session.rollback()
+        except Exception:  # the connection is gone: closing below discards it
+            app.logger.debug("rollback failed", exc_info=True)
+        db.session.remove()
+        # The page must not load the user again (that needs the database): show it as
+        # for a visitor. The session cookie is kept.
+        g._login_user = login_manager.anonymous_user()
+        where = "api" if request.path.startswith("/api/") else "web"
+        response, code = render(503, "Service unavailable", UNAVAILABLE[where])
+        return response, code, {"Retry-After": str(RETRY_AFTER_SECONDS)}
+
+    for error in _database_errors():
+        app.register_error_handler(error, unavailable)
 
 
 DEFAULT_MESSAGES = {

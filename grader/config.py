@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 
 DEV_SECRET_KEY = "dev-only-not-secret"
 
@@ -23,20 +24,30 @@ def database_url(instance_path: str) -> str:
 def from_environment(instance_path: str) -> dict:
     """The app's settings, read from the environment now (not at import time)."""
     env = os.environ
+    secure = env.get("SESSION_COOKIE_SECURE", "") in ("1", "true", "yes")
     return {
         "SECRET_KEY": env.get("SECRET_KEY", DEV_SECRET_KEY),
         "SQLALCHEMY_DATABASE_URI": database_url(instance_path),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
-        "SESSION_COOKIE_SECURE": env.get("SESSION_COOKIE_SECURE", "") in ("1", "true", "yes"),
+        "SESSION_COOKIE_SECURE": secure,
+        # The remember-me cookie logs in as well as the session: the same flags, 14 days.
+        "REMEMBER_COOKIE_SECURE": secure,
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_DURATION": timedelta(days=14),
         "PERMANENT_SESSION_LIFETIME": 60 * 60 * 12,
         "WTF_CSRF_TIME_LIMIT": None,  # tied to the session instead; a long homework page stays valid
         "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
+        # Failed logins: per (email, client address), and per address across emails.
         "LOGIN_MAX_FAILURES": int(env.get("LOGIN_MAX_FAILURES", 5)),
+        "LOGIN_MAX_FAILURES_PER_ADDRESS": int(env.get("LOGIN_MAX_FAILURES_PER_ADDRESS", 50)),
         "LOGIN_LOCKOUT_MINUTES": int(env.get("LOGIN_LOCKOUT_MINUTES", 15)),
+        # How many proxies in front of the app set X-Forwarded-For/-Proto (0: none trusted).
+        # Behind a load balancer set it, or every client has the balancer's address and
+        # login throttling per address would apply to everyone at once.
+        "TRUSTED_PROXIES": int(env.get("TRUSTED_PROXIES", 0)),
         "PASSWORD_HASH_METHOD": "scrypt",
         "ROSTER_MAX_ROWS": 20000,
     }

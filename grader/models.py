@@ -58,13 +58,19 @@ class User(UserMixin, db.Model):
     password_hash: Mapped[str | None] = mapped_column(sa.String(256))
     is_admin: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    failed_logins: Mapped[int] = mapped_column(default=0)
-    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Part of every login's id (session and remember cookies): raising it ends every
+    # session of the user at once, on logout and when the password changes.
+    session_version: Mapped[int] = mapped_column(default=0, server_default="0")
 
     enrollments: Mapped[list[Enrollment]] = relationship(back_populates="user")
 
     def __repr__(self) -> str:
         return f"<User {self.email}>"
+
+    def get_id(self) -> str:
+        """Flask-Login's id for the cookies: "<user id>:<session version>"; a cookie made
+        before the version was raised no longer names a logged-in user."""
+        return f"{self.id}:{self.session_version}"
 
     @property
     def sortable_name(self) -> str:
@@ -331,6 +337,20 @@ class ApiToken(db.Model):
     user: Mapped[User] = relationship()
 
 
+class LoginThrottle(db.Model):
+    """Failed logins counted for one key: an (email, client address) pair or a client
+    address alone, stored as a SHA-256 hash (typed emails are not kept). ``failures``
+    counts within the window that began at ``window_started_at``; at the limit the key is
+    locked until ``locked_until``. In the database so that every worker sees it."""
+
+    __tablename__ = "login_throttle"
+
+    key: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    failures: Mapped[int] = mapped_column(default=0)
+    window_started_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
 class ScoreOverride(db.Model):
     """A manual score for one student on one assignment problem, with its reason. Rows are
     only added: the newest is in force (``score`` None removes the override)."""
@@ -349,3 +369,18 @@ class ScoreOverride(db.Model):
     reason: Mapped[str] = mapped_column(sa.Text)
     changed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
     changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+@sa.event.listens_for(sa.orm.Session, "before_flush")
+def _new_password_ends_sessions(session, _flush_context, _instances) -> None:
+    """A new password for an existing account ends every session of it (cookies of any
+    device) and revokes its API tokens, whichever code sets the password: someone who
+    learnt the old one keeps no way in."""
+    for obj in session.dirty:
+        if isinstance(obj, User) and sa.inspect(obj).attrs.password_hash.history.has_changes():
+            obj.session_version = User.session_version + 1
+            session.execute(
+                sa.update(ApiToken.__table__)
+                .where(ApiToken.user_id == obj.id, ApiToken.revoked_at.is_(None))
+                .values(revoked_at=utcnow())
+            )

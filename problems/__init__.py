@@ -10,18 +10,23 @@ Every kind has:
 
 - ``generate(seed, config=None) -> Variant`` — deterministic for (seed, config) on any
   machine (``np.random.default_rng(seed)``). ``Variant`` has ``kind``, ``seed``, ``config``,
-  ``params`` and ``answers``, plain JSON-serializable Python. Displayed parameters are
-  rounded *before* the key is computed, and the key keeps full double precision.
-  ``config`` tunes sizes, value ranges, decimals, allowed activations, α, loss …; its
-  ``"fixed"`` mapping pins any parameter (the lecture's exact problem A). A config that
-  cannot give a valid variant raises :class:`ConfigError`.
+  ``params`` and ``answers``, plain JSON-serializable Python. Parameters are drawn already
+  rounded and are shown exactly (``base.fmt``), so the key, in full double precision, is
+  computed from exactly the numbers the student reads. Every key is finite.
+  ``config`` tunes sizes, value ranges (within ±1e6), decimals, allowed activations, α,
+  loss …; its ``"fixed"`` mapping pins any parameter (the lecture's exact problem A). A
+  pinned array sets the sizes it implies (a pinned W alone sets m and n); pinned numbers
+  lie within ±1e6 and have at most 6 significant digits (they are shown as given). A
+  config that cannot give a valid variant raises :class:`ConfigError`.
 - ``solve(params) -> dict`` — the answer key; ``generate(...).answers == solve(params)``.
 - ``prompt(params) -> str`` — the question in plain text with its numbers.
 - ``answer_fields(params) -> list[dict]`` — per answer: ``name``, ``shape`` (``[]``,
   ``[m]``, ``[m, n]``), ``label``, ``symbol``, ``type`` (``number``, ``boolean``,
   ``choice`` with ``options``, ``shape``).
 - ``solution(params) -> list[Step]`` — the worked solution with the variant's numbers;
-  a ``Step`` has ``title``, ``text`` and ``latex``.
+  a ``Step`` has ``title``, ``text`` (plain text) and ``latex``, and ``answers``: the final
+  answers as its text shows them (numbers exact when short, else to 4 decimals and at
+  least 4 significant figures), which typed back score 1 under the kind's default policy.
 - ``grade(params, submission, policy=None) -> Grade`` — ``submission`` maps answer names
   to numbers, lists, nested lists or strings per entry (``"3/4"``, ``"-1.5e-2"``,
   ``"[0, 5, 4]"``). ``Grade`` has ``score`` in [0, 1], ``results`` (per answer and per

@@ -8,7 +8,15 @@ from __future__ import annotations
 
 import numpy as np
 
-from .activations import ACTIVATIONS, get_activation, normal_cdf, normal_pdf, sigmoid
+from .activations import (
+    ACTIVATIONS,
+    GELU_TANH_KAPPA,
+    SQRT_2_OVER_PI,
+    get_activation,
+    normal_cdf,
+    normal_pdf,
+    sigmoid,
+)
 from .base import (
     ConfigError,
     Kind,
@@ -23,9 +31,12 @@ from .base import (
     check_range,
     check_size,
     draw,
+    entry_symbol,
     fmt,
     latex_num,
     latex_vec,
+    paren,
+    text_symbol,
     text_vec,
 )
 
@@ -53,8 +64,18 @@ def value_latex(activation: str, z: float, alpha: float | None) -> str:
     elif activation == "gelu":
         body = rf"({n}) \cdot \Phi({n}) = ({n}) \cdot {latex_num(float(normal_cdf(z)))}"
     else:
-        body = rf"\tfrac{{{n}}}{{2}}\left(1 + \tanh\left(\sqrt{{2/\pi}}\,({n} + 0.044715 \cdot ({n})^3)\right)\right)"
+        u, t = _gelu_tanh_inner(z)
+        body = (
+            rf"\tfrac{{{n}}}{{2}}\left(1 + \tanh\left(\sqrt{{2/\pi}}\,({n} + 0.044715 \cdot ({n})^3)\right)\right)"
+            rf" = \tfrac{{{n}}}{{2}}\,(1 + \tanh {paren(u)}) = \tfrac{{{n}}}{{2}}\,(1 + {paren(t)})"
+        )
     return rf"f({n}) = {body} = {latex_num(v)}"
+
+
+def _gelu_tanh_inner(z: float) -> tuple[float, float]:
+    """u = √(2/π)(z + 0.044715 z³) and t = tanh u, the numbers of GELU's tanh form."""
+    u = SQRT_2_OVER_PI * (z + GELU_TANH_KAPPA * z**3)
+    return u, float(np.tanh(u))
 
 
 def slope_latex(activation: str, z: float, alpha: float | None) -> str:
@@ -84,7 +105,14 @@ def slope_latex(activation: str, z: float, alpha: float | None) -> str:
     elif activation == "gelu":
         body = rf"\Phi({n}) + ({n})\,\varphi({n}) = {latex_num(float(normal_cdf(z)))} + ({n}) \cdot {latex_num(float(normal_pdf(z)))}"
     else:
-        body = r"\text{(tanh-approximation formula)}"
+        u, t = _gelu_tanh_inner(z)
+        half = 0.5 * (1.0 + t)
+        rest = 0.5 * z * (1.0 - t * t) * SQRT_2_OVER_PI * (1.0 + 3.0 * GELU_TANH_KAPPA * z * z)
+        body = (
+            rf"\frac{{1 + t}}{{2}} + \frac{{{n}}}{{2}}(1 - t^2)\sqrt{{2/\pi}}\,"
+            rf"(1 + 3 \cdot 0.044715 \cdot ({n})^2),\ t = \tanh {paren(u)} = {latex_num(t)};\ "
+            rf"f'({n}) = {latex_num(half)} + {paren(rest)}"
+        )
     return rf"f'({n}) = {body} = {latex_num(d)}"
 
 
@@ -100,14 +128,16 @@ def rule_step(activation: str, alpha: float | None, derivative: bool = False) ->
 
 
 def entrywise_step(activation: str, alpha, z, symbol: str, derivative: bool) -> Step:
+    """f or f′ at each entry of the vector ``symbol`` (LaTeX, e.g. ``z_1``), one line each."""
     write = slope_latex if derivative else value_latex
     rows = [
-        rf"{symbol}_{{{i + 1}}}: \ " + write(activation, float(v), alpha) for i, v in enumerate(z)
+        rf"{entry_symbol(symbol, i + 1)}: \ " + write(activation, float(v), alpha)
+        for i, v in enumerate(z)
     ]
     what = "the slope f′" if derivative else "f"
     return Step(
         f"Apply {what} entry by entry",
-        f"Apply {what} to each entry of {symbol} = {text_vec(z)}.",
+        f"Apply {what} to each entry of {text_symbol(symbol)} = {text_vec(z)}.",
         r" \\ ".join(rows),
     )
 
@@ -115,6 +145,7 @@ def entrywise_step(activation: str, alpha, z, symbol: str, derivative: bool) -> 
 class _ActivationKind(Kind):
     derivative = False
     param_names = ("activation", "alpha", "z")
+    sizes = {"z": ("size",)}
     defaults = {
         "activations": list(ACTIVATIONS),
         "size": [3, 4],
@@ -176,10 +207,16 @@ class _ActivationKind(Kind):
         z = np.asarray(params["z"], dtype=float)
         key = next(iter(self.solve(params).values()))
         name = "f'(z)" if self.derivative else "a"
+        answer = "da_dz" if self.derivative else "a"
         return [
             rule_step(params["activation"], params["alpha"], self.derivative),
             entrywise_step(params["activation"], params["alpha"], z, "z", self.derivative),
-            Step("Result", f"{name} = {text_vec(key)}", rf"{name} = {latex_vec(key)}"),
+            Step(
+                "Result",
+                f"{name.replace(chr(39), '′')} = {text_vec(key)}",
+                rf"{name} = {latex_vec(key)}",
+                answers={answer: text_vec(key)},
+            ),
         ]
 
 
@@ -223,6 +260,49 @@ def activation_slips(params: dict, name: str, value_of, correct: str) -> list[Sl
     return out
 
 
+def sigmoid_sign_slips(activation: str, answer: str, z, value_of=lambda v: v) -> list[Slip]:
+    """σ(−z) where σ(z) is meant (1/(1 + eᶻ): the minus sign of e^(−z) dropped), for sigmoid
+    and Swish; ``value_of`` carries the wrong values on to the answer (e.g. through a layer)."""
+    z = np.asarray(z, dtype=float)
+    if activation == "sigmoid":
+        wrong = sigmoid(-z)
+    elif activation == "swish":
+        wrong = z * sigmoid(-z)
+    else:
+        return []
+    return [
+        Slip(
+            answer,
+            "sigmoid_sign",
+            np.asarray(value_of(wrong)).tolist(),
+            "You computed 1/(1 + eᶻ), which is σ(−z): σ(z) = 1/(1 + e⁻ᶻ), with a minus sign "
+            "in the exponent.",
+        )
+    ]
+
+
+def tanh_squared_slip(answer: str, value) -> Slip:
+    """tanh′ taken as tanh² (the 1 − dropped), carried on to ``answer``."""
+    return Slip(
+        answer,
+        "tanh_derivative_squared",
+        np.asarray(value).tolist(),
+        "You used tanh² z as the slope of tanh; it is 1 − tanh² z.",
+    )
+
+
+def bias_after_activation_slip(answer: str, value, f_name: str, bias: str = "b") -> Slip:
+    """y = f(Wx) + b: the bias added after the activation instead of before it."""
+    return Slip(
+        answer,
+        "bias_after_activation",
+        np.asarray(value).tolist(),
+        f"You added the bias {bias} after applying {f_name}; add it first, then apply "
+        f"{f_name} to the sum.",
+        shadows=("wrong_activation", "wrong_alpha"),
+    )
+
+
 class ActivationKind(_ActivationKind):
     slug = "activation"
     title = "Activation values"
@@ -252,6 +332,7 @@ class ActivationKind(_ActivationKind):
                 f"You gave z itself: apply {act.name} to each entry.",
             )
         )
+        out += sigmoid_sign_slips(act.slug, "a", z)
         return out
 
 
@@ -291,6 +372,7 @@ class ActivationDerivativeKind(_ActivationKind):
                     "You computed 1 − tanh z; the derivative is 1 − tanh² z (square tanh z first).",
                 )
             )
+            out.append(tanh_squared_slip("da_dz", np.tanh(z) ** 2))
         if act.slug == "swish":
             out.append(
                 Slip(

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import math
+import re
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -54,14 +55,20 @@ class Variant:
 
 @dataclass(frozen=True)
 class Step:
-    """One step of a worked solution: a title, a sentence, and the mathematics in LaTeX."""
+    """One step of a worked solution: a title, a sentence, and the mathematics in LaTeX.
+
+    ``answers`` maps answer names to the final answers exactly as this step's text shows
+    them (e.g. ``{"y": "[0, 5, 4]"}``); typed back in, they score 1 under the kind's
+    default policy. It is not part of :meth:`to_dict` (the API shows title, text, latex).
+    """
 
     title: str
     text: str
     latex: str = ""
+    answers: dict[str, str] = field(default_factory=dict, compare=False)
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        return {"title": self.title, "text": self.text, "latex": self.latex}
 
 
 @dataclass
@@ -103,12 +110,17 @@ class Grade:
 
 @dataclass(frozen=True)
 class Slip:
-    """A typical wrong answer: if the student's ``answer`` equals ``value``, tag it."""
+    """A typical wrong answer: if the student's ``answer`` equals ``value``, tag it.
+
+    ``shadows`` names tags this slip explains away when it matches the same answer: the
+    more specific explanation wins (y = f(Wx) + b can equal ELU's values; it is named
+    bias_after_activation, not wrong_activation)."""
 
     answer: str
     tag: str
     value: Any
     sentence: str
+    shadows: tuple[str, ...] = ()
 
 
 # ---------------------------------------------------------------- helpers for kinds
@@ -127,8 +139,15 @@ def plain(value: Any) -> Any:
     return value
 
 
+SHOWN_SIGNIFICANT = 6  # a number with at most this many significant digits is shown exactly
+
+
 def fmt(v: float) -> str:
-    """A number as shown to people: integers plainly, else 4 decimals trimmed."""
+    """A number as shown to people. Exactly when it is short: whole numbers, and numbers
+    whose shortest decimal has at most 6 significant digits (every parameter, drawn or
+    pinned, is shown so: the key is computed from exactly what the student reads).
+    Otherwise rounded to 4 decimals and at least 4 significant figures (-0.01498, not
+    -0.015), so that a shown result typed back is within a relative 1e-3 of the key."""
     return _fmt(float(v))
 
 
@@ -136,12 +155,27 @@ def fmt(v: float) -> str:
 def _fmt(v: float) -> str:
     if v == 0:
         return "0"
-    if v == int(v) and abs(v) < 1e12:
+    if v == int(v) and abs(v) < 1e15:
         return str(int(v))
-    if abs(v) < 1e-3:
+    short = repr(v)
+    if _significant(short) <= SHOWN_SIGNIFICANT or not math.isfinite(v):
+        return short
+    a = abs(v)
+    if a < 1e-3:
         return f"{v:.3e}"
-    s = f"{v:.4f}".rstrip("0").rstrip(".")
-    return "0" if s in ("-0", "") else s
+    decimals = max(4, 3 - math.floor(math.log10(a)))
+    return f"{v:.{decimals}f}".rstrip("0").rstrip(".")
+
+
+def _significant(text: str) -> int:
+    """Significant digits of a shortest-repr decimal such as '-0.00126' or '1.5e-07'."""
+    digits = text.lstrip("-").split("e")[0].replace(".", "").lstrip("0")
+    return len(digits)
+
+
+def shown_exactly(v: float) -> bool:
+    """True when :func:`fmt` shows ``v`` without rounding (it reads back as the same double)."""
+    return float(fmt(v)) == float(v)
 
 
 def latex_num(v: float) -> str:
@@ -206,6 +240,22 @@ def answer_field(
     return f
 
 
+def text_symbol(latex: str) -> str:
+    """A LaTeX symbol with a digit subscript as plain text: ``W_1`` → ``W₁``."""
+    return re.sub(r"_\{?(\d+)\}?", lambda m: m.group(1).translate(_SUBSCRIPT_DIGITS), latex)
+
+
+_SUBSCRIPT_DIGITS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
+
+
+def entry_symbol(latex: str, i: int) -> str:
+    """The LaTeX of entry ``i`` (from 1) of a vector: ``z`` → ``z_{2}``, ``z_1`` → ``z_{1,2}``
+    (a second subscript is a LaTeX error)."""
+    base, _, sub = latex.partition("_")
+    sub = sub.strip("{}")
+    return f"{base}_{{{sub},{i}}}" if sub else f"{base}_{{{i}}}"
+
+
 def act_label(activation: str, alpha: float | None) -> str:
     a = get_activation(activation)
     if a.has_alpha:
@@ -216,6 +266,12 @@ def act_label(activation: str, alpha: float | None) -> str:
 # ---------------------------------------------------------------- config helpers
 
 
+MAX_VALUE = 1e6
+"""The largest magnitude of a drawn or pinned value. With every size bounded too, it keeps
+every key finite (the largest, an MLP's output, stays below 1e20; softmax is computed with
+the max subtracted), and it keeps numbers readable on a page."""
+
+
 def check_range(name: str, value: Any) -> tuple[float, float]:
     if (
         not isinstance(value, list | tuple)
@@ -223,9 +279,13 @@ def check_range(name: str, value: Any) -> tuple[float, float]:
         or not all(isinstance(v, int | float) and not isinstance(v, bool) for v in value)
         or not all(math.isfinite(v) for v in value)
         or value[0] > value[1]
-        or max(abs(value[0]), abs(value[1])) > 1e6
     ):
         raise ConfigError(f"{name} must be [low, high] with low ≤ high, got {value!r}")
+    if max(abs(value[0]), abs(value[1])) > MAX_VALUE:
+        raise ConfigError(
+            f"{name} must lie within ±1e6 (so that every key is a finite number a student "
+            f"can read and type), got {value!r}"
+        )
     return float(value[0]), float(value[1])
 
 
@@ -261,6 +321,11 @@ def check_alpha(value: Any) -> float | None:
         return None
     if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value <= 10:
         raise ConfigError(f"alpha must be a number in (0, 10], got {value!r}")
+    if not shown_exactly(value):
+        raise ConfigError(
+            f"alpha = {value!r} has more digits than a question shows (at most "
+            f"{SHOWN_SIGNIFICANT} significant); round it to the value students should read"
+        )
     return float(value)
 
 
@@ -316,6 +381,9 @@ class Kind:
     defaults: dict = {}
     param_names: tuple[str, ...] = ()
     default_policy: dict = {}
+    # Pinned arrays that fix sizes: parameter → the size config key of each axis, e.g.
+    # {"W": ("m", "n")}. A pinned W then sets m and n, so it needs no matching m and n.
+    sizes: dict[str, tuple[str, ...]] = {}
 
     # ---- to be written by each kind
 
@@ -369,8 +437,34 @@ class Kind:
                 f"cannot pin {', '.join(bad)} for {self.slug}; "
                 f"parameters: {', '.join(self.param_names)}"
             )
-        self.validate_config(cfg)
+        for name, value in fixed.items():
+            _check_pinned_numbers(name, value)
+        inferred = self._pinned_sizes(fixed)
+        cfg.update({axis: size for axis, (_name, size) in inferred.items()})
+        try:
+            self.validate_config(cfg)
+        except ConfigError as exc:
+            if not inferred:
+                raise
+            pinned = ", ".join(sorted({name for name, _size in inferred.values()}))
+            raise ConfigError(f"{exc} (sizes taken from the pinned {pinned})") from None
         return cfg
+
+    def _pinned_sizes(self, fixed: dict) -> dict[str, tuple[str, int]]:
+        """Size config key → (pinned parameter, size) read from the pinned arrays' shapes.
+        Arrays that are malformed or disagree are left to check_params, which names them."""
+        inferred: dict[str, tuple[str, int]] = {}
+        for name, axes in self.sizes.items():
+            if name not in fixed:
+                continue
+            try:
+                shape = np.shape(np.asarray(fixed[name], dtype=float))
+            except (TypeError, ValueError):
+                continue
+            if len(shape) == len(axes):
+                for axis, size in zip(axes, shape, strict=True):
+                    inferred.setdefault(axis, (name, int(size)))
+        return inferred
 
     def generate(self, seed: int, config: dict | None = None) -> Variant:
         """A variant from ``seed`` and ``config``: the same pair gives the same variant."""
@@ -382,14 +476,34 @@ class Kind:
         params.update(copy.deepcopy(cfg["fixed"]))
         self.check_params(params)
         params = plain(params)
-        return Variant(self.slug, seed, copy.deepcopy(config or {}), params, self.solve(params))
+        answers = self.solve(params)
+        for name, value in answers.items():
+            if not _all_finite(value):
+                # validate_config's bounds make this unreachable; never store an inf key
+                raise ConfigError(
+                    f"this config gives {name} = {value!r}, not a finite number; "
+                    "narrow its ranges or sizes"
+                )
+        return Variant(self.slug, seed, copy.deepcopy(config or {}), params, answers)
 
     def policy(self, policy: dict | None = None) -> Policy:
-        """The grading policy in force: this kind's defaults, then ``policy``."""
+        """The grading policy in force: this kind's defaults, then ``policy``. ConfigError
+        for an invalid policy, including weights that name an answer this kind does not
+        have or that leave every answer a weight of 0."""
         try:
-            return Policy.from_dict({}, self.default_policy, policy)
+            pol = Policy.from_dict({}, self.default_policy, policy)
+            if pol.weights:
+                pol.check_weights(self.answer_names())
+            return pol
         except PolicyError as exc:
             raise ConfigError(str(exc)) from None
+
+    def answer_names(self) -> list[str]:
+        """The names of this kind's answers (the same for every variant of a kind)."""
+        if "_answer_names" not in self.__dict__:
+            fields = self.answer_fields(self.generate(0).params)
+            self.__dict__["_answer_names"] = [f["name"] for f in fields]
+        return list(self.__dict__["_answer_names"])
 
     def describe_policy(self, policy: dict | None = None) -> str:
         return self.policy(policy).describe()
@@ -397,26 +511,31 @@ class Kind:
     def grade(self, params: dict, submission: Any, policy: dict | None = None) -> Grade:
         """Grade ``submission`` (answer name → value) against the key of ``params``.
 
-        Never raises for bad submissions: unreadable entries, wrong shapes, NaN, missing
-        or unknown answers become ``format_errors`` (then nothing is graded).
+        Never raises for a submission, whatever it holds (numbers of any size, numpy
+        values, nested lists, mappings, text): unreadable entries, wrong shapes, NaN,
+        missing or unknown answers become ``format_errors`` (then nothing is graded).
+        Raises ConfigError only for an invalid ``policy``.
         """
         pol = self.policy(policy)
         key = self.solve(params)
         fields = self.answer_fields(params)
         if not isinstance(submission, dict):
             return Grade(
-                0.0, {}, {"answers": "expected a mapping of answer names to values"}, [], []
+                0.0,
+                {},
+                {"answers": "expected a mapping of answer names to values"},
+                [],
+                ["Nothing was graded: answers: expected a mapping of answer names to values."],
             )
         names = {f["name"] for f in fields}
         format_errors: dict[str, str] = {}
-        for extra in sorted(set(map(str, submission)) - names):
+        for extra in sorted({_answer_name(k) for k in submission} - names):
             format_errors[extra] = f"unknown answer; expected {', '.join(sorted(names))}"
         parsed: dict[str, Any] = {}
         for f in fields:
             name = f["name"]
             raw = submission.get(name)
-            blank = raw is None or (isinstance(raw, str) and not raw.strip())
-            if blank or (raw == [] and f["type"] != "shape"):
+            if _is_blank(raw, f["type"]):
                 format_errors[name] = "no answer given"
                 continue
             try:
@@ -454,8 +573,12 @@ class Kind:
         wrong = {n for n, r in results.items() if not r["correct"]}
         if wrong:
             slips = [slip for slip in self.slips(params, key) if slip.answer in wrong]
-            for slip, same in zip(slips, _matching(slips, parsed, pol), strict=True):
-                if same and slip.tag not in misconceptions:
+            matched = [
+                s for s, same in zip(slips, _matching(slips, parsed, pol), strict=True) if same
+            ]
+            shadowed = {(s.answer, tag) for s in matched for tag in s.shadows}
+            for slip in matched:
+                if (slip.answer, slip.tag) not in shadowed and slip.tag not in misconceptions:
                     misconceptions.append(slip.tag)
                     feedback.append(slip.sentence)
             for f in fields:
@@ -473,6 +596,58 @@ class Kind:
         )
 
 
+def _numbers(value: Any):
+    """Every number (not bool) in a nested list, dict or scalar."""
+    if isinstance(value, dict):
+        for v in value.values():
+            yield from _numbers(v)
+    elif isinstance(value, list | tuple):
+        for v in value:
+            yield from _numbers(v)
+    elif isinstance(value, int | float) and not isinstance(value, bool):
+        yield value
+
+
+def _all_finite(value: Any) -> bool:
+    return all(math.isfinite(v) for v in _numbers(value))
+
+
+def _check_pinned_numbers(name: str, value: Any) -> None:
+    """A pinned value's numbers: finite, within ±1e6, and shown exactly as given."""
+    for v in _numbers(value):
+        if not math.isfinite(v) or abs(v) > MAX_VALUE:
+            raise ConfigError(
+                f"pinned {name} has {v!r}; values must lie within ±1e6 (so that every key "
+                "is a finite number a student can read and type)"
+            )
+        if not shown_exactly(v):
+            raise ConfigError(
+                f"pinned {name} has {v!r}, which has more digits than a question shows "
+                f"(at most {SHOWN_SIGNIFICANT} significant); round it to the value students "
+                "should read, so that the key is computed from what they see"
+            )
+
+
+def _answer_name(key: Any) -> str:
+    """A submitted answer name as text to report (JSON names are text; a caller's may be
+    anything: str() of an int of 5,000 digits raises, a long name is cut)."""
+    if not isinstance(key, str):
+        key = f"<{type(key).__name__}>"
+    return key if len(key) <= 40 else key[:40] + "…"
+
+
+def _is_blank(raw: Any, type_: str) -> bool:
+    """Nothing given: None, blank text or an empty list (an empty list is an answer for a
+    shape: 'no result'). Never compares with ==, which numpy makes element-wise."""
+    if raw is None or (isinstance(raw, str) and not raw.strip()):
+        return True
+    if type_ == "shape":
+        return False
+    if isinstance(raw, np.ndarray):
+        return raw.size == 0
+    return isinstance(raw, list | tuple) and len(raw) == 0
+
+
 def _parse_field(f: dict, raw: Any, pol: Policy) -> Any:
     t = f["type"]
     if t == "boolean":
@@ -481,16 +656,7 @@ def _parse_field(f: dict, raw: Any, pol: Policy) -> Any:
         return parse_choice(raw, f["options"])
     if t == "shape":
         return parse_shape(raw)
-    shape = f["shape"]
-    try:
-        return parse_answer(raw, shape, pol.entry, f["symbol"])
-    except EntryError:
-        if f.get("transposable") and len(shape) == 2 and shape[0] != shape[1]:
-            try:
-                return parse_answer(raw, shape[::-1], pol.entry, f["symbol"])
-            except EntryError:
-                pass
-        raise
+    return parse_answer(raw, f["shape"], pol.entry, f["symbol"], bool(f.get("transposable")))
 
 
 def _compare(f: dict, value: Any, key: Any, pol: Policy) -> np.ndarray:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .activation import avoid_zero, slope_latex
+from .activation import avoid_zero, slope_latex, tanh_squared_slip
 from .activations import get_activation
 from .base import (
     ConfigError,
@@ -32,6 +32,7 @@ class GradientChainKind(Kind):
     slug = "gradient_chain"
     title = "Vanishing and exploding gradients through a chain of units"
     param_names = ("activation", "alpha", "w", "z")
+    sizes = {"w": ("length",), "z": ("length",)}
     defaults = {
         "length": [3, 5],
         "activations": ["sigmoid", "tanh"],
@@ -132,12 +133,13 @@ class GradientChainKind(Kind):
                     else "it neither vanishes nor explodes here."
                 ),
                 rf"\text{{grad}} = {factors} = {latex_num(grad)}",
+                answers={"grad": fmt(grad)},
             ),
         ]
 
     def slips(self, params, key):
         act, w, z, fp = self._slopes(params)
-        return [
+        out = [
             Slip(
                 "grad",
                 "forgot_weights",
@@ -163,3 +165,6 @@ class GradientChainKind(Kind):
                 "You used the values f(zᵢ); backpropagation needs the slopes f′(zᵢ).",
             ),
         ]
+        if act.slug == "tanh":
+            out.append(tanh_squared_slip("grad", float(np.prod(w * np.tanh(z) ** 2))))
+        return out

@@ -171,7 +171,8 @@ class ActivationChoiceKind(Kind):
         question, right, reason, _ = SCENARIOS[params["scenario"]]
         return [
             Step("The requirement", question, ""),
-            Step(f"Choose {OPTIONS[right]}", reason, ""),
+            # the answer as the form's option reads (its name with spaces)
+            Step(f"Choose {OPTIONS[right]}", reason, "", {"choice": right.replace("_", " ")}),
         ]
 
     def slips(self, params, key):

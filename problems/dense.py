@@ -5,7 +5,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from .activation import activation_slips, entrywise_step, rule_step
+from .activation import (
+    activation_slips,
+    bias_after_activation_slip,
+    entrywise_step,
+    rule_step,
+    sigmoid_sign_slips,
+    tanh_squared_slip,
+)
 from .activations import ACTIVATIONS, get_activation
 from .base import (
     ConfigError,
@@ -26,6 +33,7 @@ from .base import (
     latex_vec,
     paren,
     text_mat,
+    text_symbol,
     text_vec,
 )
 
@@ -58,17 +66,18 @@ def check_activation_param(params: dict, key: str = "activation", alpha_key: str
 
 
 def multiply_step(W: np.ndarray, x: np.ndarray, Wname: str = "W", xname: str = "x") -> Step:
-    """Step 3 of the lecture: Wx row by row, each entry a sum of products."""
+    """Step 3 of the lecture: Wx row by row, each entry a sum of products. Names are LaTeX
+    (``W_1``); the text shows them as W₁."""
     rows = [" + ".join(f"{paren(w)}{paren(v)}" for w, v in zip(row, x, strict=True)) for row in W]
     Wx = W @ x
     latex = (
         rf"{Wname}{xname} = {latex_mat(W)} {latex_vec(x)} = "
         r"\begin{bmatrix} " + r" \\ ".join(rows) + r" \end{bmatrix} = " + latex_vec(Wx)
     )
+    Wt, xt = text_symbol(Wname), text_symbol(xname)
     return Step(
-        f"Multiply {Wname}{xname}",
-        f"Each entry of {Wname}{xname} is one row of {Wname} times {xname}, summed: "
-        f"{Wname}{xname} = {text_vec(Wx)}.",
+        f"Multiply {Wt}{xt}",
+        f"Each entry of {Wt}{xt} is one row of {Wt} times {xt}, summed: {Wt}{xt} = {text_vec(Wx)}.",
         latex,
     )
 
@@ -83,12 +92,23 @@ def shape_step(W: np.ndarray, Wname: str = "W", xname: str = "x", bname: str = "
     )
 
 
-def bias_step(Wx: np.ndarray, b: np.ndarray, zname: str = "z", Wx_name: str = "Wx") -> Step:
+def bias_step(
+    Wx: np.ndarray,
+    b: np.ndarray,
+    zname: str = "z",
+    Wx_name: str = "Wx",
+    bname: str = "b",
+    answer: str | None = None,
+) -> Step:
+    """z = Wx + b. Names are LaTeX (``z_1``, ``W_1x``, ``b_1``); the text shows z₁, W₁x, b₁.
+    ``answer`` names the answer this z is, if it is one."""
     z = Wx + b
+    zt, Wxt, bt = text_symbol(zname), text_symbol(Wx_name), text_symbol(bname)
     return Step(
-        "Add the bias b",
-        f"{zname} = {Wx_name} + b = {text_vec(Wx)} + {text_vec(b)} = {text_vec(z)}.",
-        rf"{zname} = {Wx_name} + b = {latex_vec(Wx)} + {latex_vec(b)} = {latex_vec(z)}",
+        f"Add the bias {bt}",
+        f"{zt} = {Wxt} + {bt} = {text_vec(Wx)} + {text_vec(b)} = {text_vec(z)}.",
+        rf"{zname} = {Wx_name} + {bname} = {latex_vec(Wx)} + {latex_vec(b)} = {latex_vec(z)}",
+        answers={answer: text_vec(z)} if answer else {},
     )
 
 
@@ -96,6 +116,7 @@ class DenseForwardKind(Kind):
     slug = "dense_forward"
     title = "Dense layer forward pass y = f(Wx + b)"
     param_names = ("W", "x", "b", "activation", "alpha")
+    sizes = {"W": ("m", "n"), "x": ("n",), "b": ("m",)}
     defaults = {
         "m": [2, 3],
         "n": [2, 3],
@@ -170,9 +191,14 @@ class DenseForwardKind(Kind):
             rule_step(params["activation"], params["alpha"]),
             shape_step(W),
             multiply_step(W, x),
-            bias_step(W @ x, b),
+            bias_step(W @ x, b, answer="z"),
             entrywise_step(params["activation"], params["alpha"], z, "z", derivative=False),
-            Step("Final output", f"y = {text_vec(y)}", rf"y = f(Wx + b) = {latex_vec(y)}"),
+            Step(
+                "Final output",
+                f"y = {text_vec(y)}",
+                rf"y = f(Wx + b) = {latex_vec(y)}",
+                answers={"y": text_vec(y)},
+            ),
         ]
 
     def slips(self, params, key):
@@ -201,6 +227,8 @@ class DenseForwardKind(Kind):
                 f"You gave Wx: add the bias b, then apply {act.name}.",
             ),
             Slip("z", "no_bias", Wx.tolist(), "z = Wx + b: you forgot to add the bias b."),
+            bias_after_activation_slip("y", act(Wx, params["alpha"]) + b, act.name),
+            *sigmoid_sign_slips(act.slug, "y", z),
         ]
         if W.shape[0] == W.shape[1]:
             WTx = W.T @ x + b
@@ -239,6 +267,7 @@ class DenseBackwardKind(Kind):
     slug = "dense_backward"
     title = "Dense layer backward pass: gradients of the loss"
     param_names = ("W", "x", "b", "activation", "alpha", "t", "loss")
+    sizes = {"W": ("m", "n"), "x": ("n",), "b": ("m",), "t": ("m",)}
     defaults = {
         "m": [2, 3],
         "n": [2, 3],
@@ -398,6 +427,7 @@ class DenseBackwardKind(Kind):
                     f"∂L/∂z = ∂L/∂y ⊙ f′(z) = {text_vec(dy)} ⊙ {text_vec(fp)} = {text_vec(dz)}.",
                     rf"\frac{{\partial L}}{{\partial z}} = \frac{{2}}{{{len(y)}}}(y - t) \odot f'(z) = "
                     rf"{latex_vec(dy)} \odot {latex_vec(fp)} = {latex_vec(dz)}",
+                    answers={"dL_dz": text_vec(dz)},
                 ),
             ]
         else:
@@ -407,21 +437,24 @@ class DenseBackwardKind(Kind):
                     f"σ′(z) = y(1 − y) cancels, leaving ∂L/∂z = (y − t)/m = {text_vec(dz)}.",
                     rf"\frac{{\partial L}}{{\partial z}} = \frac{{1}}{{{len(y)}}}(y - t) = "
                     rf"\frac{{1}}{{{len(y)}}}\left({latex_vec(y)} - {latex_vec(t)}\right) = {latex_vec(dz)}",
+                    answers={"dL_dz": text_vec(dz)},
                 )
             )
         steps += [
             Step(
                 "Weights and bias",
-                "z = Wx + b, so ∂L/∂W = (∂L/∂z) xᵀ (an outer product, the shape of W) and "
-                "∂L/∂b = ∂L/∂z.",
+                "z = Wx + b, so ∂L/∂W = (∂L/∂z) xᵀ (an outer product, the shape of W) = "
+                f"{text_mat(key['dL_dW'])} and ∂L/∂b = ∂L/∂z = {text_vec(dz)}.",
                 rf"\frac{{\partial L}}{{\partial W}} = {latex_vec(dz)} {latex_row(x)}"
                 rf" = {latex_mat(key['dL_dW'])}, \quad \frac{{\partial L}}{{\partial b}} = {latex_vec(dz)}",
+                answers={"dL_dW": text_mat(key["dL_dW"]), "dL_db": text_vec(dz)},
             ),
             Step(
                 "Input",
                 f"∂L/∂x = Wᵀ ∂L/∂z = {text_vec(key['dL_dx'])}: the gradient passed to the layer below.",
                 rf"\frac{{\partial L}}{{\partial x}} = W^\top \frac{{\partial L}}{{\partial z}} = "
                 rf"{latex_mat(W.T)} {latex_vec(dz)} = {latex_vec(key['dL_dx'])}",
+                answers={"dL_dx": text_vec(key["dL_dx"])},
             ),
         ]
         return steps
@@ -474,6 +507,28 @@ class DenseBackwardKind(Kind):
                     "Your signs are flipped: the error is y − t (prediction minus target).",
                 )
             )
+            if params["loss"] == "mse":
+                out.append(
+                    Slip(
+                        name,
+                        "value_not_derivative",
+                        grad_of(dy * y).tolist(),
+                        f"In the chain rule you multiplied by the value f(z) = y; it needs the "
+                        f"slope f′(z) of {act.name} at z.",
+                    )
+                )
+                if act.slug == "tanh":
+                    out.append(tanh_squared_slip(name, grad_of(dy * y * y)))
+            else:
+                out.append(
+                    Slip(
+                        name,
+                        "log2_not_ln",
+                        grad_of(dz / np.log(2.0)).tolist(),
+                        "You used log base 2; cross-entropy uses the natural log ln "
+                        "(a factor 1/ln 2 too many).",
+                    )
+                )
         out.append(
             Slip(
                 "dL_dW",

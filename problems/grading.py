@@ -20,7 +20,10 @@ import numpy as np
 
 MAX_ENTRY_CHARS = 120
 MAX_ANSWER_CHARS = 5000
-MAX_MAGNITUDE = 1e15
+# Larger than any key the configs allow can reach (a 12-link chain of weights up to 1e6 with
+# ELU's α = 10 stays below 1e90; the contract test checks it), so every key can be typed.
+MAX_MAGNITUDE = 1e100
+MAX_WEIGHT = 1e6
 ENTRY_MODES = ("numbers", "arithmetic", "functions")
 PARTIAL_MODES = ("entries", "answers", "none")
 
@@ -94,11 +97,36 @@ class Policy:
                 f"partial_credit must be one of {', '.join(PARTIAL_MODES)}, "
                 f"got {self.partial_credit!r}"
             )
-        if not isinstance(self.weights, dict) or any(
-            isinstance(w, bool) or not isinstance(w, int | float) or w < 0
-            for w in self.weights.values()
-        ):
-            raise PolicyError("weights must map answer names to numbers ≥ 0")
+        if not isinstance(self.weights, dict):
+            raise PolicyError("policy weights must map answer names to numbers")
+        for name, w in self.weights.items():
+            if not isinstance(name, str):
+                raise PolicyError(f"policy weights: answer names are text, got {name!r}")
+            # a bound keeps the weighted sum finite (1e308 + 1e308 is inf, and inf/inf NaN)
+            if (
+                isinstance(w, bool)
+                or not isinstance(w, int | float)
+                or not (math.isfinite(w) and 0 <= w <= MAX_WEIGHT)
+            ):
+                raise PolicyError(
+                    f"policy weights: the weight of {name} must be a number from 0 to "
+                    f"{MAX_WEIGHT:g}, got {w!r}"
+                )
+
+    def check_weights(self, answers: list[str]) -> None:
+        """PolicyError unless ``weights`` names only ``answers`` and leaves one of them a
+        weight above 0 (answers not named weigh 1). All-zero weights would score every
+        answer, even an all-correct one, 0."""
+        unknown = sorted(set(self.weights) - set(answers))
+        if unknown:
+            raise PolicyError(
+                f"policy weights name unknown answer(s) {', '.join(unknown)}; "
+                f"answers: {', '.join(answers)}"
+            )
+        if answers and not any(self.weights.get(a, 1) > 0 for a in answers):
+            raise PolicyError(
+                "policy weights are all 0: at least one answer needs a weight above 0"
+            )
 
     def to_dict(self) -> dict:
         """The policy as plain JSON-serializable data."""
@@ -147,10 +175,24 @@ class EntryError(ValueError):
     """One entry that cannot be read; the message is for the student."""
 
 
-_NUMBER = r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?"
+# [0-9], not \d: in Python \d also matches '٣' or '３', which float() then reads as 3.
+_NUMBER = r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?"
 _NUMBER_RE = re.compile(rf"^{_NUMBER}$")
 _FRACTION_RE = re.compile(rf"^({_NUMBER})\s*/\s*({_NUMBER})$")
+_RADIX_RE = re.compile(r"(?<![\w.])0[xXoObB]")
+_UNDERSCORE_RE = re.compile(r"[0-9]_|_[0-9]")
+_LEADING_ZEROS_RE = re.compile(r"(?<![\w.])0+(?=[0-9])")
 _CONSTANTS = {"e": math.e, "pi": math.pi, "π": math.pi}
+
+
+def _sigmoid(v: float) -> float:
+    # exp of −|v| only: exp(800) overflows, while σ(−800) = e^−800/(1 + e^−800) is about 0
+    if v >= 0:
+        return 1.0 / (1.0 + math.exp(-v))
+    e = math.exp(v)
+    return e / (1.0 + e)
+
+
 _FUNCTIONS = {
     "exp": math.exp,
     "log": math.log,
@@ -166,7 +208,7 @@ _FUNCTIONS = {
     "tan": math.tan,
     "abs": abs,
     "erf": math.erf,
-    "sigmoid": lambda v: 1.0 / (1.0 + math.exp(-v)),
+    "sigmoid": _sigmoid,
 }
 _BINOPS = {
     ast.Add: lambda a, b: a + b,
@@ -175,11 +217,16 @@ _BINOPS = {
     ast.Div: lambda a, b: a / b,
     ast.Pow: lambda a, b: a**b,
 }
+# Full-width forms (U+FF01–U+FF5E) are the ASCII characters at double width, what an
+# East Asian input method types: "０．５" means 0.5, so they are read as ASCII. Other
+# non-ASCII digits are refused (see _check_characters).
+_FULL_WIDTH = {0xFF01 + i: 0x21 + i for i in range(0x5E)} | {0x3000: " "}
 
 
 def _normalise_text(text: str) -> str:
     return (
-        text.strip()
+        text.translate(_FULL_WIDTH)
+        .strip()
         .replace("−", "-")
         .replace("–", "-")
         .replace("×", "*")
@@ -189,16 +236,49 @@ def _normalise_text(text: str) -> str:
     )
 
 
+def _check_characters(text: str, norm: str) -> None:
+    """EntryError for what a person cannot mean as a decimal number, in every mode alike:
+    digits of other scripts or superscripts ('٣', '²': Python's float() reads '٣' as 3, and
+    '2²' is not 22), 0x/0o/0b literals and underscores in numbers (Python syntax)."""
+    for ch in norm:
+        if not ch.isascii() and ch.isnumeric():
+            raise EntryError(f"could not read {text!r}: {ch!r} is not one of the digits 0-9")
+    if _RADIX_RE.search(norm):
+        raise EntryError(f"{text!r}: write numbers in decimal (0x, 0o and 0b are not accepted)")
+    if _UNDERSCORE_RE.search(norm):
+        raise EntryError(f"{text!r}: write numbers without underscores, e.g. 1000 for 1_000")
+
+
+def _unwrap(raw: Any) -> Any:
+    """A numpy scalar or array as plain Python, a tuple as a list (one level only: deeper
+    levels are unwrapped as they are read, so that no recursion follows a deep nesting)."""
+    if isinstance(raw, np.ndarray):
+        return raw.tolist()
+    if isinstance(raw, np.generic):
+        return raw.item()
+    if isinstance(raw, tuple):
+        return list(raw)
+    return raw
+
+
 def parse_number(raw: Any, mode: str = "numbers") -> float:
     """One entry as a finite float, or EntryError with a message for the student.
 
     ``mode`` is ``"numbers"`` (decimals, scientific notation, fractions), ``"arithmetic"``
-    (+ − × ÷ ^, parentheses, e, pi) or ``"functions"`` (adds exp, log, sqrt, tanh …).
+    (+ − × ÷ ^, parentheses, e, pi) or ``"functions"`` (adds exp, log, sqrt, tanh …). Only
+    the digits 0-9 are digits (full-width ０-９ are read as 0-9); 0x…, 1_000 and digits of
+    other scripts are refused in every mode. A numpy scalar counts as its value.
     """
+    raw = _unwrap(raw)
     if isinstance(raw, bool):
         raise EntryError("expected a number, got true/false")
-    if isinstance(raw, int | float):
+    if isinstance(raw, int):
+        # float(10**400) raises OverflowError: compare as int first
+        if abs(raw) > MAX_MAGNITUDE:
+            raise EntryError("this number is too large (the limit is 1e100)")
         value = float(raw)
+    elif isinstance(raw, float):
+        value = raw
     elif isinstance(raw, str):
         text = raw.strip()
         if not text:
@@ -206,17 +286,24 @@ def parse_number(raw: Any, mode: str = "numbers") -> float:
         if len(text) > MAX_ENTRY_CHARS:
             raise EntryError(f"this entry is longer than {MAX_ENTRY_CHARS} characters")
         value = _parse_text(text, mode)
+    elif isinstance(raw, list):
+        raise EntryError("expected a number, got a list")
+    elif isinstance(raw, dict):
+        raise EntryError("expected a number, got a mapping")
+    elif raw is None:
+        raise EntryError("expected a number, got nothing (null)")
     else:
         raise EntryError(f"expected a number, got {type(raw).__name__}")
     if math.isnan(value) or math.isinf(value):
         raise EntryError("NaN and infinity are not accepted")
     if abs(value) > MAX_MAGNITUDE:
-        raise EntryError(f"{_num(value)} is too large (the limit is 1e15)")
+        raise EntryError(f"{_num(value)} is too large (the limit is 1e100)")
     return value
 
 
 def _parse_text(text: str, mode: str) -> float:
     norm = _normalise_text(text)
+    _check_characters(text, norm)
     if _NUMBER_RE.match(norm):
         return float(norm)
     m = _FRACTION_RE.match(norm)
@@ -227,6 +314,8 @@ def _parse_text(text: str, mode: str) -> float:
         return float(m.group(1)) / den
     if mode == "numbers":
         raise EntryError(f"could not read {text!r} as a number; write e.g. 0.75, -1.5e-2 or 3/4")
+    # "007" is 7 as a plain number; Python's grammar refuses it inside an expression
+    norm = _LEADING_ZEROS_RE.sub("", norm)
     try:
         tree = ast.parse(norm, mode="eval")
     except (SyntaxError, ValueError, RecursionError, MemoryError):
@@ -280,87 +369,176 @@ def _evaluate(node: ast.AST, mode: str, depth: int) -> float:
 # ---------------------------------------------------------------- answers of a shape
 
 
-def split_list_text(text: str) -> Any:
-    """A pasted list such as ``"[0, 5, 4]"`` or ``"[[1, 2], [3, 4]]"`` as nested lists of
-    entry strings; EntryError if the brackets do not balance."""
+def _plain_numbers(token: str) -> list[str] | None:
+    """``"0 5 4"`` as its entries if every space-separated part is a plain number (not
+    ``"1 - 2"``, an expression), else None."""
+    parts = token.split()
+    if len(parts) > 1 and all(_NUMBER_RE.match(_normalise_text(p)) for p in parts):
+        return parts
+    return None
+
+
+def split_list_text(text: str, spaces: bool = True) -> list:
+    """A pasted list such as ``"[0, 5, 4]"``, ``"0, 5, 4"``, ``"0 5 4"`` or
+    ``"[[1, 2], [3, 4]]"`` as nested lists of entry strings (the outer brackets of a single
+    list are dropped: ``"[0, 5, 4]"`` and ``"0, 5, 4"`` give the same). EntryError if the
+    brackets do not balance or an entry is empty (``"0.5,,2"``, ``"[1, 2,]"``), naming it.
+    Without ``spaces``, spaces never separate entries (a single number: ``"1 -2"`` is
+    arithmetic, not two entries)."""
     if len(text) > MAX_ANSWER_CHARS:
         raise EntryError(f"this answer is longer than {MAX_ANSWER_CHARS} characters")
     stack: list[list] = [[]]
     token = ""
     depth_paren = 0
+    last = "open"  # what the current level last read: "open", "sep" or "item"
+
+    def empty_entry() -> EntryError:
+        where = f"entry {len(stack[-1]) + 1}"
+        if len(stack) > 2:
+            where = f"row {len(stack[-2]) + 1}, {where}"
+        return EntryError(f"{where} is empty (nothing between the commas)")
+
+    def add_token() -> None:
+        nonlocal token, last
+        if token.strip():
+            stack[-1].extend((spaces and _plain_numbers(token)) or [token.strip()])
+            last = "item"
+        token = ""
+
     for ch in text.strip():
         if ch == "[" and depth_paren == 0:
             if token.strip():
                 raise EntryError("unexpected '[' after an entry")
             stack.append([])
-            token = ""
+            token, last = "", "open"
         elif ch == "]" and depth_paren == 0:
             if len(stack) == 1:
                 raise EntryError("a ']' has no matching '['")
-            if token.strip():
-                stack[-1].append(token.strip())
-            token = ""
+            if not token.strip() and last == "sep":
+                raise empty_entry()
+            add_token()
             done = stack.pop()
             stack[-1].append(done)
+            last = "item"
         elif ch in ",;" and depth_paren == 0:
-            if token.strip():
-                stack[-1].append(token.strip())
-            token = ""
+            if not token.strip() and last != "item":
+                raise empty_entry()
+            add_token()
+            last = "sep"
         else:
             depth_paren += (ch == "(") - (ch == ")")
             token += ch
     if len(stack) != 1:
         raise EntryError("a '[' has no matching ']'")
-    if token.strip():
-        # "0 5 4" (no commas, no brackets) is a list too; "1, 2 * 3" is two entries.
-        stack[0].extend(token.split() if not stack[0] else [token.strip()])
+    if not token.strip() and last == "sep":
+        raise empty_entry()
+    add_token()
     top = stack[0]
     return top[0] if len(top) == 1 and isinstance(top[0], list) else top
 
 
-def parse_answer(raw: Any, shape: list[int], mode: str, label: str) -> np.ndarray:
-    """One numeric answer as a float array of ``shape``; EntryError naming the entry."""
-    if isinstance(raw, str) and shape and ("[" in raw or "," in raw or len(shape) == 1):
-        raw = split_list_text(raw)
+def _as_list(raw: Any, spaces: bool = True) -> Any:
+    """The answer's top level: a string split into entries, numpy as Python, else as is."""
+    raw = _unwrap(raw)
+    return split_list_text(raw, spaces) if isinstance(raw, str) else raw
+
+
+def _row_or_entry(item: Any) -> Any:
+    """An element of a matrix answer: a row (a list, or a string holding several entries
+    or brackets, ``"1, 2"``, ``"[3]"``) as a list; one entry as itself."""
+    item = _unwrap(item)
+    if isinstance(item, str):
+        parts = split_list_text(item)
+        if len(parts) != 1 or item.strip().startswith("["):
+            return parts
+    return item
+
+
+def parse_answer(
+    raw: Any, shape: list[int], mode: str, label: str, transposable: bool = False
+) -> np.ndarray:
+    """One numeric answer as a float array of ``shape``; EntryError naming the entry.
+
+    Strings and lists are read alike: ``"[1, 2, 3]"``, ``"1, 2, 3"``, ``"1 2 3"`` and
+    ``[1, 2, 3]`` are the same answer, and strings per entry are read as entries. A
+    single number may be given as ``x``, ``[x]`` or ``[[x]]``; a vector as a flat list, a
+    one-row or a one-column matrix; a matrix as rows (lists, or strings such as
+    ``"1, 2"``) or, when it has one row or one column (1×n, n×1: the only unambiguous
+    case), as a flat list of its entries. With ``transposable``, the transposed matrix
+    written as rows is returned in its own shape (a wrong answer, graded as one and
+    named, not a format error); a flat list is never read as the transpose.
+    """
+    raw = _as_list(raw, spaces=bool(shape))
     if not shape:
+        for _ in range(2):
+            if isinstance(raw, list) and len(raw) == 1:
+                raw = _unwrap(raw[0])
         if isinstance(raw, list):
-            if len(raw) != 1:
-                raise EntryError(f"expected a single number, got {len(raw)} entries")
-            raw = raw[0]
+            raise EntryError(f"expected a single number, got {_count(raw)}")
         try:
             return np.array(parse_number(raw, mode))
         except EntryError as exc:
             raise EntryError(f"{label}: {exc}") from None
-    if not isinstance(raw, list | tuple):
-        raise EntryError(f"expected {_shape_words(shape)}, got a single value")
+    if not isinstance(raw, list):
+        raw = [raw]
     if len(shape) == 1:
-        if len(raw) != shape[0]:
-            raise EntryError(f"expected {shape[0]} entries, got {len(raw)}")
-        out = []
-        for i, v in enumerate(raw):
-            try:
-                out.append(parse_number(v, mode))
-            except EntryError as exc:
-                raise EntryError(f"{label}{subscript(i + 1)}: {exc}") from None
-        return np.array(out)
-    rows, cols = shape
-    if len(raw) != rows:
-        raise EntryError(f"expected {rows} rows of {cols} entries, got {len(raw)} rows")
-    out2 = []
-    for i, row in enumerate(raw):
-        if isinstance(row, str):
-            row = split_list_text(row)
-        if not isinstance(row, list | tuple) or len(row) != cols:
-            n = len(row) if isinstance(row, list | tuple) else 1
-            raise EntryError(f"row {i + 1}: expected {cols} entries, got {n}")
-        vals = []
-        for j, v in enumerate(row):
-            try:
-                vals.append(parse_number(v, mode))
-            except EntryError as exc:
-                raise EntryError(f"{label}{subscript(i + 1)}{subscript(j + 1)}: {exc}") from None
-        out2.append(vals)
-    return np.array(out2)
+        (n,) = shape
+        rows = [_unwrap(r) for r in raw]  # a string here is one entry ("1, 2" is unreadable)
+        if rows and all(isinstance(r, list) for r in rows):
+            if len(rows) == 1:  # one row [[a, b, c]]
+                rows = rows[0]
+            elif all(len(r) == 1 for r in rows):  # one column [[a], [b], [c]]
+                rows = [r[0] for r in rows]
+            else:
+                raise EntryError(f"expected a list of {n} entries, got a matrix")
+        if len(rows) != n:
+            if n > 1 and len(rows) == 1 and not isinstance(rows[0], list):
+                raise EntryError(f"expected a list of {n} entries, got a single value")
+            raise EntryError(f"expected {n} entries, got {len(rows)}")
+        return np.array([_entry(v, mode, f"{label}{subscript(i + 1)}") for i, v in enumerate(rows)])
+    r, c = shape
+    items = [_row_or_entry(item) for item in raw]
+    nested = [isinstance(item, list) for item in items]
+    if not any(nested):
+        if len(items) == r * c and (r == 1 or c == 1):
+            items = [items[k * c : (k + 1) * c] for k in range(r)]
+        elif len(items) == 1:
+            raise EntryError(f"expected {_shape_words(shape)}, got a single value")
+        elif len(items) == r * c:
+            raise EntryError(
+                f"expected a {r}×{c} matrix: write its {r} rows, e.g. [[…], […]], "
+                f"not a flat list of {len(items)} entries"
+            )
+        else:
+            raise EntryError(f"expected {r} rows of {c} entries, got a flat list of {len(items)}")
+    elif not all(nested):
+        raise EntryError("write every row as a list: some rows here are single entries")
+    elif transposable and r != c and len(items) == c and all(len(row) == r for row in items):
+        r, c = c, r
+    if len(items) != r:
+        raise EntryError(f"expected {r} rows of {c} entries, got {len(items)} rows")
+    out = []
+    for i, row in enumerate(items):
+        if len(row) != c:
+            raise EntryError(f"row {i + 1}: expected {c} entries, got {len(row)}")
+        out.append(
+            [
+                _entry(v, mode, f"{label}{subscript(i + 1)}{subscript(j + 1)}")
+                for j, v in enumerate(row)
+            ]
+        )
+    return np.array(out)
+
+
+def _entry(value: Any, mode: str, label: str) -> float:
+    try:
+        return parse_number(value, mode)
+    except EntryError as exc:
+        raise EntryError(f"{label}: {exc}") from None
+
+
+def _count(raw: list) -> str:
+    return f"{len(raw)} entries" if len(raw) != 1 else "a list"
 
 
 def _shape_words(shape: list[int]) -> str:
@@ -383,6 +561,7 @@ _FALSE = {"false", "f", "no", "n", "0", "invalid"}
 
 def parse_bool(raw: Any) -> bool:
     """true/false, yes/no, 1/0, valid/invalid; EntryError otherwise."""
+    raw = _unwrap(raw)
     if isinstance(raw, bool):
         return raw
     if isinstance(raw, int) and raw in (0, 1):
@@ -409,19 +588,22 @@ def parse_choice(raw: Any, options: list[str]) -> str:
 def parse_shape(raw: Any) -> list[int]:
     """A matrix shape such as ``[3, 1]``, ``"3x1"`` or ``"3×1"``; ``[]``, ``""`` or
     ``"none"`` mean 'no result'. EntryError otherwise."""
+    raw = _unwrap(raw)
     if raw is None:
         return []
     if isinstance(raw, str):
-        t = raw.strip().lower()
+        t = raw.translate(_FULL_WIDTH).strip().lower()
         if t in ("", "none", "invalid", "[]", "-", "n/a"):
             return []
         parts = re.split(r"\s*(?:x|×|\*|,)\s*", t.strip("[]() "))
-        try:
-            raw = [int(p) for p in parts]
-        except ValueError:
-            raise EntryError("write a shape as rows×columns, e.g. 3x1, or 'none'") from None
+        # ASCII digits only, and few: int() reads '٣' as 3 and is slow on 4,000 digits
+        if len(parts) != 2 or not all(re.fullmatch(r"[0-9]{1,6}", p) for p in parts):
+            raise EntryError("write a shape as rows×columns, e.g. 3x1, or 'none'")
+        raw = [int(p) for p in parts]
+    if isinstance(raw, list):
+        raw = [_unwrap(v) for v in raw]
     if (
-        isinstance(raw, list | tuple)
+        isinstance(raw, list)
         and len(raw) in (0, 2)
         and all(isinstance(v, int) and not isinstance(v, bool) and 0 < v < 100000 for v in raw)
     ):

@@ -3,7 +3,7 @@ y = f₂(W₂h + b₂); by default the lecture's XOR net (tanh hidden, sigmoid o
 
 from __future__ import annotations
 
-from .activation import entrywise_step
+from .activation import bias_after_activation_slip, entrywise_step, sigmoid_sign_slips
 from .activations import get_activation
 from .base import (
     ConfigError,
@@ -47,6 +47,13 @@ class MlpForwardKind(Kind):
     slug = "mlp_forward"
     title = "Two-layer network forward pass (the XOR net)"
     param_names = ("x", "W1", "b1", "activation1", "alpha1", "W2", "b2", "activation2", "alpha2")
+    sizes = {
+        "x": ("inputs",),
+        "W1": ("hidden", "inputs"),
+        "b1": ("hidden",),
+        "W2": ("outputs", "hidden"),
+        "b2": ("outputs",),
+    }
     defaults = {
         "inputs": 2,
         "hidden": [2, 4],
@@ -136,13 +143,13 @@ class MlpForwardKind(Kind):
                 r"h = f_1(W_1 x + b_1), \qquad y = f_2(W_2 h + b_2)",
             ),
             multiply_step(W1, x, "W_1", "x"),
-            bias_step(W1 @ x, b1, "z_1", "W_1x"),
+            bias_step(W1 @ x, b1, "z_1", "W_1x", "b_1"),
             entrywise_step(params["activation1"], params["alpha1"], z1, "z_1", derivative=False),
-            Step("Hidden layer", f"h = {text_vec(h)}", rf"h = {latex_vec(h)}"),
+            Step("Hidden layer", f"h = {text_vec(h)}", rf"h = {latex_vec(h)}", {"h": text_vec(h)}),
             multiply_step(W2, h, "W_2", "h"),
-            bias_step(W2 @ h, b2, "z_2", "W_2h"),
+            bias_step(W2 @ h, b2, "z_2", "W_2h", "b_2"),
             entrywise_step(params["activation2"], params["alpha2"], z2, "z_2", derivative=False),
-            Step("Output", f"y = {text_vec(y)}", rf"y = {latex_vec(y)}"),
+            Step("Output", f"y = {text_vec(y)}", rf"y = {latex_vec(y)}", {"y": text_vec(y)}),
         ]
 
     def slips(self, params, key):
@@ -179,4 +186,8 @@ class MlpForwardKind(Kind):
                 f2(W2 @ h, a2).tolist(),
                 "You forgot to add the output bias b₂ before the activation.",
             ),
+            bias_after_activation_slip("h", f1(W1 @ x, params["alpha1"]) + b1, f1.name, "b₁"),
+            bias_after_activation_slip("y", f2(W2 @ h, a2) + b2, f2.name, "b₂"),
+            *sigmoid_sign_slips(f1.slug, "h", z1),
+            *sigmoid_sign_slips(f2.slug, "y", z2),
         ]

@@ -99,6 +99,7 @@ class ShapeCheckKind(Kind):
             if key["valid"]
             else f"the inner dimensions ({c1} and {r2}) do not match: the product is not defined."
         )
+        valid, shape = ("yes", f"{r1}×{c2}") if key["valid"] else ("no", "none")
         return [
             Step(
                 "Recall the rule",
@@ -110,6 +111,11 @@ class ShapeCheckKind(Kind):
                 f"{a}·{b} is ({r1}×{c1})·({r2}×{c2}): {verdict}",
                 rf"({r1} \times {c1}) \cdot ({r2} \times {c2})"
                 + (rf" \to ({r1} \times {c2})" if key["valid"] else r" \quad \text{not defined}"),
+            ),
+            Step(
+                "Answer",
+                f"Defined: {valid}. Shape: {shape}.",
+                answers={"valid": valid, "shape": shape},
             ),
         ]
 
@@ -146,6 +152,7 @@ class ParamCountKind(Kind):
     slug = "param_count"
     title = "Counting a Dense stack's parameters"
     param_names = ("layers",)
+    sizes = {"layers": ("depth",)}
     defaults = {"depth": [3, 4], "widths": [2, 3, 4, 5, 8, 10, 16, 32, 64, 128, 784]}
     default_policy = {"decimals": 0}
 
@@ -205,7 +212,12 @@ class ParamCountKind(Kind):
                 r"\text{params} = a \cdot b + b",
             ),
             Step("Count each layer", "One line per Dense layer.", r" \\ ".join(rows)),
-            Step("Add them up", f"In all: {total} parameters.", rf"\text{{total}} = {total}"),
+            Step(
+                "Add them up",
+                f"In all: {total} parameters.",
+                rf"\text{{total}} = {total}",
+                answers={"count": str(total)},
+            ),
         ]
 
     def slips(self, params, key):

@@ -20,6 +20,7 @@ from .base import (
     fmt,
     latex_num,
     latex_vec,
+    paren,
     text_vec,
 )
 from .dense import cfg_hi, cfg_lo
@@ -31,10 +32,27 @@ def softmax(z: np.ndarray) -> np.ndarray:
     return e / e.sum()
 
 
+def shifted(z: np.ndarray) -> tuple[float, np.ndarray, np.ndarray, float]:
+    """The max-shift of softmax: m = max z, z − m (all ≤ 0), e^(z − m) (in (0, 1], one of
+    them 1) and their sum S in [1, k]. Nothing overflows, and ln S is finite."""
+    m = float(np.max(z))
+    s = z - m
+    e = np.exp(s)
+    return m, s, e, float(e.sum())
+
+
+def cross_entropy(z: np.ndarray, target: int) -> float:
+    """−ln p[target] by log-sum-exp: ln S − (z_t − m), finite even when p[target] underflows
+    to 0 (z = [24, 511, 901], target 0: 877, not inf)."""
+    m, s, _e, total = shifted(z)
+    return float(math.log(total) - s[target])
+
+
 class SoftmaxCrossEntropyKind(Kind):
     slug = "softmax_cross_entropy"
     title = "Softmax and cross-entropy"
     param_names = ("z", "target")
+    sizes = {"z": ("k",)}
     defaults = {"k": [3, 4], "range": [-2, 3], "decimals": 1}
 
     def validate_config(self, cfg):
@@ -61,7 +79,7 @@ class SoftmaxCrossEntropyKind(Kind):
         onehot = np.eye(len(z))[params["target"]]
         return {
             "p": p.tolist(),
-            "loss": float(-np.log(p[params["target"]])),
+            "loss": cross_entropy(z, params["target"]),
             "dL_dz": (p - onehot).tolist(),
         }
 
@@ -84,32 +102,49 @@ class SoftmaxCrossEntropyKind(Kind):
     def solution(self, params):
         z = np.asarray(params["z"], dtype=float)
         key = self.solve(params)
-        e = np.exp(z)
+        m, zs, e, total = shifted(z)
         t = params["target"]
+        p = key["p"]
         return [
             Step(
                 "Recall the rule",
                 "softmax turns logits into probabilities that sum to 1; cross-entropy is the "
-                "negative log of the true class's probability, and its gradient is p − onehot.",
-                r"p_i = \frac{e^{z_i}}{\sum_j e^{z_j}}, \quad L = -\ln p_t, \quad "
+                "negative log of the true class's probability, and its gradient is p − onehot. "
+                "Subtracting the largest logit m from every z changes no p (the factor e⁻ᵐ "
+                "cancels) and keeps every e^(z − m) between 0 and 1.",
+                r"p_i = \frac{e^{z_i - m}}{\sum_j e^{z_j - m}}, \quad "
+                r"L = -\ln p_t = \ln \sum_j e^{z_j - m} - (z_t - m), \quad "
                 r"\frac{\partial L}{\partial z} = p - \mathbf{1}_t",
             ),
             Step(
-                "Exponentiate",
-                f"For z = {text_vec(z)}: e^z = {text_vec(e)}, which sum to {fmt(e.sum())}.",
-                rf"e^{{z}} = {latex_vec(e)}, \quad \sum_j e^{{z_j}} = {latex_num(e.sum())}",
+                "Shift and exponentiate",
+                f"For z = {text_vec(z)} the largest logit is m = {fmt(m)}, so "
+                f"z − m = {text_vec(zs)}, "
+                f"e^(z − m) = {text_vec(e)}, which sum to S = {fmt(total)}.",
+                rf"z - m = {latex_vec(z)} - {latex_num(m)} = {latex_vec(zs)}, \quad "
+                rf"e^{{z - m}} = {latex_vec(e)}, \quad "
+                rf"S = \sum_j e^{{z_j - m}} = {latex_num(total)}",
             ),
-            Step("Normalise", f"p = {text_vec(key['p'])}.", rf"p = {latex_vec(key['p'])}"),
+            Step(
+                "Normalise",
+                f"p = e^(z − m) / S = {text_vec(p)}.",
+                rf"p = \frac{{e^{{z - m}}}}{{S}} = {latex_vec(p)}",
+                answers={"p": text_vec(p)},
+            ),
             Step(
                 "The loss",
-                f"The true class is {t}, so L = −ln {fmt(key['p'][t])} = {fmt(key['loss'])}.",
-                rf"L = -\ln {latex_num(key['p'][t])} = {latex_num(key['loss'])}",
+                f"The true class is {t}, so L = −ln p[{t}] = ln S − (z[{t}] − m) = "
+                f"ln {fmt(total)} − ({fmt(zs[t])}) = {fmt(key['loss'])}.",
+                rf"L = -\ln p_{{{t}}} = \ln {latex_num(total)} - {paren(zs[t])} = "
+                rf"{latex_num(key['loss'])}",
+                answers={"loss": fmt(key["loss"])},
             ),
             Step(
                 "The gradient",
                 f"Subtract 1 at the true class: ∂L/∂z = {text_vec(key['dL_dz'])}.",
-                rf"\frac{{\partial L}}{{\partial z}} = {latex_vec(key['p'])} - "
+                rf"\frac{{\partial L}}{{\partial z}} = {latex_vec(p)} - "
                 rf"{latex_vec(np.eye(len(z))[t])} = {latex_vec(key['dL_dz'])}",
+                answers={"dL_dz": text_vec(key["dL_dz"])},
             ),
         ]
 
@@ -117,6 +152,7 @@ class SoftmaxCrossEntropyKind(Kind):
         z = np.asarray(params["z"], dtype=float)
         p = np.asarray(key["p"])
         t = params["target"]
+        loss = float(key["loss"])
         onehot = np.eye(len(z))[t]
         out = [
             Slip(
@@ -128,13 +164,19 @@ class SoftmaxCrossEntropyKind(Kind):
             Slip(
                 "loss",
                 "log10_not_ln",
-                float(-np.log10(p[t])),
+                loss / math.log(10.0),
                 "You used log base 10; cross-entropy uses the natural log ln.",
             ),
             Slip(
                 "loss",
+                "log2_not_ln",
+                loss / math.log(2.0),
+                "You used log base 2; cross-entropy uses the natural log ln.",
+            ),
+            Slip(
+                "loss",
                 "loss_sign",
-                float(np.log(p[t])),
+                -loss,
                 "A loss is never negative here: L = −ln p[true class].",
             ),
             Slip(
@@ -150,6 +192,15 @@ class SoftmaxCrossEntropyKind(Kind):
                 f"You gave p: subtract 1 at the true class ({t}).",
             ),
         ]
+        out.append(
+            Slip(
+                "dL_dz",
+                "log2_not_ln",
+                ((p - onehot) / math.log(2.0)).tolist(),
+                "You used log base 2; cross-entropy uses the natural log ln "
+                "(a factor 1/ln 2 too many).",
+            )
+        )
         if not math.isclose(z.sum(), 0.0, abs_tol=1e-12):
             out.append(
                 Slip(

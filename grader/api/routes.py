@@ -24,6 +24,7 @@ from ..services.assignment_spec import (
 from ..services.assignments import assignment_for, course_assignments, problem_for
 from ..services.exports import FORMATS, export_lines, filename
 from ..services.gradebook import graded_assignments, iter_grades, possible
+from ..services.inputs import YAML_TYPES
 from ..services.submissions import (
     FormatErrors,
     SubmissionRefused,
@@ -88,9 +89,13 @@ def create_token():
     email, password = data.get("email"), data.get("password")
     if not isinstance(email, str) or not isinstance(password, str):
         raise ApiError(400, "bad_request", 'Send {"email": …, "password": …} as strings.')
-    user, error = authenticate(email, password)
+    user, refused = authenticate(email, password, request.remote_addr)
     if user is None:
-        raise ApiError(401, "unauthorized", error)
+        if refused.status == 429:
+            response = jsonify({"error": "too_many_requests", "message": refused.message})
+            response.headers["Retry-After"] = str(refused.retry_after)
+            return response, 429
+        raise ApiError(401, "unauthorized", refused.message)
     raw, token = issue_token(user)
     return jsonify({"token": raw, "expires_at": token.expires_at.isoformat()}), 201
 
@@ -195,11 +200,11 @@ def assignment(assignment_id: int):
     )
 
 
-def _submission(sub: Submission) -> dict:
+def _submission(sub: Submission, variant: Variant) -> dict:
     return {
         "id": sub.id,
         "attempt": sub.attempt,
-        "variant": sub.variant.number,
+        "variant": variant.number,
         "submitted_at": sub.created_at.isoformat(),
         "answers": sub.raw,
         "score": sub.score,
@@ -219,9 +224,7 @@ def create_submission(assignment_id: int, problem_id: int):
     if not isinstance(data.get("answers"), dict):
         raise ApiError(400, "bad_request", 'Send {"answers": {name: value, …}}.')
     try:
-        sub, replayed = submit(
-            ap, g.api_user, data["answers"], request.headers.get("Idempotency-Key")
-        )
+        done = submit(ap, g.api_user, data["answers"], request.headers.get("Idempotency-Key"))
     except FormatErrors as exc:
         raise ApiError(
             422,
@@ -231,14 +234,15 @@ def create_submission(assignment_id: int, problem_id: int):
         ) from None
     except SubmissionRefused as exc:
         raise ApiError(exc.status, exc.error, exc.message) from None
-    state = problem_state(ap, g.api_user, sub.variant, staff=is_staff(role))
-    out = _submission(sub) | {
+    # Built from memory: the attempt is stored even if the connection drops now.
+    state = done.state(staff=is_staff(role))
+    out = _submission(done.submission, done.variant) | {
         "attempts_left": state.attempts_left,
         "best_score": state.score,
-        "solution": _solution(sub.variant) if state.solution_released else None,
+        "solution": _solution(done.variant) if state.solution_released else None,
     }
     response = jsonify(out)
-    if replayed:
+    if done.replayed:
         response.headers["Idempotent-Replayed"] = "true"
     return response, 201
 
@@ -247,13 +251,13 @@ def create_submission(assignment_id: int, problem_id: int):
 def list_submissions(assignment_id: int, problem_id: int):
     a, _role = assignment_for(g.api_user, assignment_id)
     ap = problem_for(a, problem_id)
-    subs = db.session.scalars(
-        sa.select(Submission)
+    rows = db.session.execute(
+        sa.select(Submission, Variant)
         .join(Variant)
         .where(Variant.assignment_problem_id == ap.id, Variant.user_id == g.api_user.id)
         .order_by(Variant.number, Submission.attempt)
     )
-    return jsonify([_submission(s) for s in subs])
+    return jsonify([_submission(s, v) for s, v in rows])
 
 
 # ---------------------------------------------------------------- instructors and TAs
@@ -305,7 +309,7 @@ def gradebook_csv(course_id: int):
 def _spec_body() -> dict:
     """The request's assignment spec: JSON, or YAML with Content-Type application/yaml."""
     try:
-        if request.mimetype in ("application/yaml", "application/x-yaml", "text/yaml"):
+        if request.mimetype in YAML_TYPES:
             data, lines = parse(request.get_data(as_text=True))
         else:
             data, lines = body(), {}

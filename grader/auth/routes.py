@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
+from flask_login.config import COOKIE_NAME
 
 from ..services import as_sentence
-from ..services.accounts import AccountError, authenticate, change_password
+from ..services.accounts import AccountError, authenticate, change_password, end_sessions
 from .forms import LoginForm, PasswordForm
 
 bp = Blueprint("auth", __name__)
@@ -28,24 +29,30 @@ def login():
     if current_user.is_authenticated:
         return redirect(url_for("courses.index"))
     form = LoginForm()
-    status = 200
+    status, headers = 200, {}
     if form.validate_on_submit():
-        user, error = authenticate(form.email.data, form.password.data)
+        # The client's address: behind proxies, set TRUSTED_PROXIES so that ProxyFix reads it.
+        user, refused = authenticate(form.email.data, form.password.data, request.remote_addr)
         if user is not None:
             login_user(user, remember=form.remember.data)
             return redirect(_safe_next(request.args.get("next")))
-        flash(error, "error")
-        status = 401
+        flash(refused.message, "error")
+        status = refused.status
+        if refused.retry_after:
+            headers["Retry-After"] = str(refused.retry_after)
     elif request.method == "POST":
         status = 400
-    return render_template("auth/login.html", form=form), status
+    return render_template("auth/login.html", form=form), status, headers
 
 
 @bp.post("/logout")
 @login_required
 def logout():
+    # Ends every session of the user, on every device: a copied session or remember
+    # cookie must not outlive the logout, and a cookie cannot be told from its copy.
+    end_sessions(current_user)
     logout_user()
-    flash("You are logged out.", "info")
+    flash("You are logged out (on every device).", "info")
     return redirect(url_for("auth.login"))
 
 
@@ -61,7 +68,12 @@ def account():
             form.current.errors.append(as_sentence(str(exc)))
             status = 400
         else:
-            flash("Your password is changed.", "info")
+            # The new password ended every session; this one goes on under the new id.
+            remembered = (
+                current_app.config.get("REMEMBER_COOKIE_NAME", COOKIE_NAME) in request.cookies
+            )
+            login_user(current_user._get_current_object(), remember=remembered)
+            flash("Your password is changed; other devices are logged out.", "info")
             return redirect(url_for("auth.account"))
     elif request.method == "POST":
         status = 400

@@ -38,6 +38,8 @@ from problems.grading import ENTRY_MODES
 from problems.shapes import FORMS
 
 from ..models import MODES, SCORE_POLICIES
+from ..services import as_sentence
+from ..services.inputs import MAX_ID, bad_text_in, too_deep_json
 
 VOCABULARY = {
     "activations": list(ACTIVATIONS),
@@ -96,6 +98,11 @@ class JsonField(TextAreaField):
         if not text:
             self.data = {}
             return
+        # json.loads recurses once per level; "\u0000" decodes to a NUL PostgreSQL refuses
+        message = too_deep_json(text, "the JSON")
+        if message:
+            self.data = None
+            raise ValueError(as_sentence(message))
         try:
             self.data = json.loads(text)
         except json.JSONDecodeError as exc:
@@ -106,6 +113,10 @@ class JsonField(TextAreaField):
         if not isinstance(self.data, dict):
             self.data = None
             raise ValueError('Give a JSON object, e.g. {"W": [[1, -1], [0, 2]], "x": [1, 2]}.')
+        message = bad_text_in(self.data)
+        if message:
+            self.data = None
+            raise ValueError(as_sentence(message))
 
     def _value(self):
         if self.raw_data:
@@ -353,3 +364,13 @@ class PreviewForm(FlaskForm):
 
     seed = IntegerField("Seed", validators=[Optional(), NumberRange(min=0, max=2**62)])
     student_id = SelectField("…or as student", coerce=int, validators=[Optional()])
+
+    def read(self) -> tuple[int, int]:
+        """(seed, student id or 0) from the query; a seed or id out of range reads as none,
+        so that neither reaches the engine or the database."""
+        seed = self.seed.data
+        student = self.student_id.data
+        return (
+            seed if isinstance(seed, int) and 0 <= seed <= 2**62 else 0,
+            student if isinstance(student, int) and 0 < student <= MAX_ID else 0,
+        )

@@ -38,7 +38,7 @@ from ..models import (
     User,
     Variant,
 )
-from ..services import as_sentence, render
+from ..services import as_sentence, commit_keeping_state, render
 from ..services import regrade as regrade_service
 from ..services.access import course_for, student_in
 from ..services.assignment_spec import (
@@ -57,6 +57,7 @@ from ..services.gradebook import (
     sections,
     student_count,
 )
+from ..services.inputs import MAX_PROBLEMS
 from .forms import (
     AddProblemForm,
     AssignmentForm,
@@ -74,6 +75,7 @@ from .forms import (
 bp = Blueprint("instructor", __name__)
 STAFF = ("instructor", "ta")
 PAGE = 200
+MAX_PAGE = 100_000  # 20 million students: a larger page number is past the end, not an OFFSET
 
 
 # ---------------------------------------------------------------- helpers
@@ -276,12 +278,20 @@ def preview(course_id: int, template_id: int):
     form = PreviewForm(request.args)
     form.student_id.choices = pairs([(0, "—"), *students_of(course.id)])
     kind = problems.get(t.kind)
-    variant_params, seed, source = None, form.seed.data if form.seed.data is not None else 0, None
-    if form.student_id.data:
+    seed, student_id = form.read()
+    variant_params, source = None, None
+    if student_id:
+        # Only this course's assignments: a library template is used by other courses too,
+        # and their students' numbers are not this course's staff's to see.
         v = db.session.scalar(
             sa.select(Variant)
             .join(AssignmentProblem)
-            .where(AssignmentProblem.template_id == t.id, Variant.user_id == form.student_id.data)
+            .join(Assignment)
+            .where(
+                AssignmentProblem.template_id == t.id,
+                Variant.user_id == student_id,
+                Assignment.course_id == course.id,
+            )
             .order_by(Variant.id.desc())
             .limit(1)
         )
@@ -430,6 +440,11 @@ def add_problem(course_id: int, assignment_id: int):
             "Students have started this assignment: its problems can no longer be added, moved or removed.",
             "error",
         )
+    elif len(a.problems) >= MAX_PROBLEMS:
+        flash(
+            f"An assignment has at most {MAX_PROBLEMS} problems: split it into two assignments.",
+            "error",
+        )
     elif form.validate_on_submit():
         t = template_in(course.id, form.template_id.data)
         if (
@@ -574,7 +589,7 @@ def extensions(course_id: int, assignment_id: int):
                 ext.due_at, ext.closes_at = utc(form.due_at.data), utc(form.closes_at.data)
                 ext.excused, ext.granted_by_id = form.excused.data, current_user.id
                 db.session.add(ext)
-                db.session.commit()
+                commit_keeping_state()  # the redirect is built from memory: no query after
                 flash("Extension saved.", "info")
                 return redirect(
                     url_for("instructor.extensions", course_id=course.id, assignment_id=a.id)
@@ -621,7 +636,7 @@ def gradebook(course_id: int):
     assignments = graded_assignments(course)
     section = request.args.get("section") or None
     sort = request.args.get("sort", "name")
-    page = max(1, request.args.get("page", 1, type=int))
+    page = min(max(1, request.args.get("page", 1, type=int)), MAX_PAGE)
     if sort == "total":  # needs every student's total: read them all, then take the page
         everyone = sorted(
             iter_grades(course, assignments, section), key=lambda g: -g.total(assignments)
@@ -728,9 +743,9 @@ def student_grades(course_id: int, user_id: int):
 @login_required
 def override_score(course_id: int, user_id: int, problem_id: int):
     course, _role = course_for(current_user, course_id, "instructor")
+    student = student_in(course.id, user_id).user  # 404 unless a student of this course
     ap = db.session.get(AssignmentProblem, problem_id)
-    student = db.session.get(User, user_id)
-    if ap is None or ap.assignment.course_id != course.id or student is None:
+    if ap is None or ap.assignment.course_id != course.id:
         abort(404)
     form = OverrideForm()
     if form.validate_on_submit():

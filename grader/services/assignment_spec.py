@@ -24,6 +24,14 @@ from ..models import (
     ProblemTemplate,
     Variant,
 )
+from .inputs import (
+    MAX_PROBLEMS,
+    MAX_YAML_DEPTH,
+    BoundedSafeLoader,
+    YamlTooDeep,
+    codepoint,
+    control_character,
+)
 
 FIELDS = (
     "title",
@@ -90,8 +98,17 @@ def export_yaml(a: Assignment) -> str:
 
 
 def parse(text: str) -> tuple[Any, dict[tuple, int]]:
-    """YAML (JSON is YAML) → (data, {path: line}). SpecError with the line on a syntax error."""
-    loader = yaml.SafeLoader(text)
+    """YAML (JSON is YAML) → (data, {path: line}). SpecError with the line on a syntax error,
+    a control character (also one written as an escape such as "\\0"), nesting deeper than
+    MAX_YAML_DEPTH, or more than MAX_NODES values."""
+    i = control_character(text)
+    if i is not None:
+        line = text.count("\n", 0, i) + 1
+        raise SpecError([(line, f"a control character ({codepoint(text[i])}) is not allowed")])
+    try:
+        loader = BoundedSafeLoader(text)  # the reader refuses characters YAML does not allow
+    except yaml.YAMLError as exc:
+        raise SpecError([(None, f"not valid YAML: {str(exc).splitlines()[0]}")]) from None
     try:
         node = loader.get_single_node()
         if node is None:
@@ -102,6 +119,12 @@ def parse(text: str) -> tuple[Any, dict[tuple, int]]:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
         raise SpecError([(line, f"not valid YAML: {exc.problem or exc.context}")]) from None
+    except YamlTooDeep as exc:
+        raise SpecError(
+            [(exc.line, f"the file is nested more than {MAX_YAML_DEPTH} levels deep")]
+        ) from None
+    except yaml.YAMLError as exc:  # the reader's, on a later chunk of a long file
+        raise SpecError([(None, f"not valid YAML: {str(exc).splitlines()[0]}")]) from None
     finally:
         loader.dispose()
 
@@ -111,22 +134,38 @@ MAX_NODES = 20000
 
 def _build(loader, node, path, lines):
     # Every value passes here, so aliases that repeat a subtree ("billion laughs") hit the
-    # budget instead of exhausting memory.
+    # budget instead of exhausting memory, and an alias to its own ancestor (&a [*a]) hits the
+    # depth bound instead of recursing forever.
+    line = node.start_mark.line + 1
     if len(lines) > MAX_NODES:
-        raise SpecError([(node.start_mark.line + 1, f"the file has more than {MAX_NODES} values")])
-    lines[path] = node.start_mark.line + 1
+        raise SpecError([(line, f"the file has more than {MAX_NODES} values")])
+    if len(path) > MAX_YAML_DEPTH:
+        raise SpecError([(line, f"the file is nested more than {MAX_YAML_DEPTH} levels deep")])
+    lines[path] = line
     if isinstance(node, yaml.MappingNode):
         out = {}
         for k, v in node.value:
             key = loader.construct_object(k, deep=True)
             if not isinstance(key, str | int | float | bool) and key is not None:
                 raise SpecError([(k.start_mark.line + 1, "a key must be a plain word or number")])
+            _refuse_control(key, k)
             lines[(*path, key)] = k.start_mark.line + 1
             out[key] = _build(loader, v, (*path, key), lines)
         return out
     if isinstance(node, yaml.SequenceNode):
         return [_build(loader, v, (*path, i), lines) for i, v in enumerate(node.value)]
-    return loader.construct_object(node, deep=True)
+    value = loader.construct_object(node, deep=True)
+    _refuse_control(value, node)
+    return value
+
+
+def _refuse_control(value: Any, node) -> None:
+    # An escape in a quoted scalar ("\\0", "\\x01") makes a character the text scan in
+    # parse() cannot see; PostgreSQL would refuse to store it.
+    i = control_character(value) if isinstance(value, str) else None
+    if i is not None:
+        message = f"a control character ({codepoint(value[i])}) is not allowed in text"
+        raise SpecError([(node.start_mark.line + 1, message)])
 
 
 def validate(spec: Any, lines: dict[tuple, int] | None = None) -> dict:
@@ -195,6 +234,12 @@ def validate(spec: Any, lines: dict[tuple, int] | None = None) -> dict:
     plist = spec.get("problems")
     if not isinstance(plist, list) or not plist:
         err(("problems",), "problems must be a non-empty list")
+        plist = []
+    if len(plist) > MAX_PROBLEMS:
+        err(
+            ("problems",),
+            f"an assignment has at most {MAX_PROBLEMS} problems; this one has {len(plist)}",
+        )
         plist = []
     out["problems"] = []
     for i, p in enumerate(plist):

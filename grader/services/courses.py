@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from ..extensions import db
 from ..models import ROLES, Course, Enrollment, User
 from .accounts import AccountError, hash_password, new_user, normalise_email, random_password
+from .inputs import codepoint, control_character
 
 CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,39}$")
 
@@ -46,6 +47,8 @@ def create_course(code: str, title: str, instructor: User) -> Course:
         raise CourseError("a course code has 1 to 40 letters, digits, '-', '_' or '.', e.g. NN-W3")
     if not title or len(title) > 200:
         raise CourseError("a title of 1 to 200 characters is needed")
+    if control_character(title) is not None:
+        raise CourseError("a title cannot hold control characters")
     if db.session.scalar(sa.select(Course.id).where(Course.code == code)):
         raise CourseError(f"the course code {code} is taken")
     course = Course(code=code, title=title)
@@ -166,6 +169,10 @@ def _read_roster(text: str, max_rows: int) -> tuple[list[tuple[int, dict]], list
                 errors.append((line, f"more than {max_rows} rows; split the file"))
                 break
             cells = {c: record[i].strip() if i < len(record) else "" for c, i in index.items()}
+            dirty = _control_character_in(cells)
+            if dirty:
+                errors.append((line, dirty))
+                continue
             row = {
                 "email": cells.get("email", ""),
                 "name": cells.get("name", ""),
@@ -198,3 +205,12 @@ def _read_roster(text: str, max_rows: int) -> tuple[list[tuple[int, dict]], list
     if not rows and not errors:
         errors.append((1, "the file has a header but no rows"))
     return rows, errors
+
+
+def _control_character_in(cells: dict[str, str]) -> str | None:
+    # PostgreSQL stores no NUL; the other control characters hide text on pages and in exports
+    for column, value in cells.items():
+        i = control_character(value)
+        if i is not None:
+            return f"the {column} has a control character ({codepoint(value[i])})"
+    return None

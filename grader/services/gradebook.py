@@ -21,6 +21,7 @@ from ..models import (
     Variant,
     utcnow,
 )
+from . import commit_keeping_state
 
 CHUNK = 500
 
@@ -217,5 +218,5 @@ def override(
         changed_at=utcnow(),
     )
     db.session.add(row)
-    db.session.commit()
+    commit_keeping_state()  # the route answers from memory, even if the connection drops now
     return row

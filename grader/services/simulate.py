@@ -225,7 +225,6 @@ def simulate_class(
                     "password_hash": None,
                     "is_admin": False,
                     "created_at": start,
-                    "failed_logins": 0,
                 }
                 for i in range(n)
             ],

@@ -23,6 +23,7 @@ from ..models import (
     Variant,
     utcnow,
 )
+from . import commit_keeping_state
 from .variants import get_or_create_variant, problem_policy
 
 MAX_KEY = 200
@@ -170,18 +171,38 @@ def problem_state(
     return state
 
 
+@dataclass
+class Submitted:
+    """A stored attempt and what the answer to the student needs, all in memory (no query
+    after the commit): ``replayed`` is True when an earlier request with the same
+    Idempotency-Key stored it; ``standing`` gives ``problem_state`` the dates."""
+
+    submission: Submission
+    replayed: bool
+    ap: AssignmentProblem
+    user: User
+    variant: Variant
+    standing: Standing
+
+    def state(self, staff: bool = False) -> ProblemState:
+        """The student's standing on the problem after this attempt, with no query."""
+        return problem_state(self.ap, self.user, self.variant, staff=staff, standing=self.standing)
+
+
 def submit(
     ap: AssignmentProblem,
     user: User,
     answers: object,
     idempotency_key: str | None = None,
     now: datetime | None = None,
-) -> tuple[Submission, bool]:
+) -> Submitted:
     """Grade and store one attempt on the student's current variant.
 
-    Returns (submission, replayed): ``replayed`` is True when ``idempotency_key`` was used
-    before, and the first result is returned without a new attempt. Raises FormatErrors (no
-    attempt used) or SubmissionRefused (dates, quiz time, attempts).
+    Returns the stored submission; when ``idempotency_key`` was used before, the first
+    result with ``replayed`` True and no new attempt. Raises FormatErrors (no attempt used)
+    or SubmissionRefused (dates, quiz time, attempts). Everything returned is loaded before
+    the commit and kept after it, so a connection lost just after the commit cannot turn a
+    stored attempt into an error for the client.
     """
     if idempotency_key is not None and (
         not idempotency_key.strip() or len(idempotency_key) > MAX_KEY
@@ -191,9 +212,9 @@ def submit(
         )
     variant = get_or_create_variant(ap, user)
     if idempotency_key is not None:
-        earlier = _by_key(variant, idempotency_key)
+        earlier = _replay(ap, user, variant, idempotency_key)
         if earlier is not None:
-            return earlier, True
+            return earlier
     kind = problems.get(variant.kind)
     grade = kind.grade(variant.params, answers, problem_policy(ap))
     if grade.format_errors:
@@ -202,7 +223,8 @@ def submit(
     for _ in range(3):  # a concurrent attempt may take our attempt number: count again
         now_ = now or utcnow()
         db.session.refresh(variant)
-        state = problem_state(ap, user, variant, now_)
+        standing = standing_for(ap.assignment, user)
+        state = problem_state(ap, user, variant, now_, standing=standing)
         if state.refusal is not None:
             raise state.refusal
         assignment = ap.assignment
@@ -235,14 +257,14 @@ def submit(
         db.session.add(sub)
         note_attempt(variant, sub)
         try:
-            db.session.commit()
-            return sub, False
+            commit_keeping_state()  # the answer is built from these objects, no query
+            return Submitted(sub, False, ap, user, variant, standing)
         except sa.exc.IntegrityError:
             db.session.rollback()
             if idempotency_key is not None:
-                earlier = _by_key(variant, idempotency_key)
+                earlier = _replay(ap, user, variant, idempotency_key)
                 if earlier is not None:
-                    return earlier, True
+                    return earlier
     raise SubmissionRefused(
         409, "conflict", "Another submission was being saved at the same time; send it again."
     )
@@ -288,9 +310,13 @@ def normalise(parsed: dict) -> str:
     return json.dumps({k: r(v) for k, v in parsed.items()}, sort_keys=True)
 
 
-def _by_key(variant: Variant, key: str) -> Submission | None:
-    return db.session.scalar(
+def _replay(ap: AssignmentProblem, user: User, variant: Variant, key: str) -> Submitted | None:
+    """The attempt stored earlier under ``key`` on this variant, with the same answer."""
+    earlier = db.session.scalar(
         sa.select(Submission).where(
             Submission.variant_id == variant.id, Submission.idempotency_key == key
         )
     )
+    if earlier is None:
+        return None
+    return Submitted(earlier, True, ap, user, variant, standing_for(ap.assignment, user))

@@ -96,7 +96,7 @@ def problem(assignment_id: int, problem_id: int):
     fields = problems.get(variant.kind).answer_fields(variant.params)
     answers = render.read_grid(fields, request.form)
     try:
-        sub, _replayed = submit(ap, current_user, answers)
+        done = submit(ap, current_user, answers)
     except FormatErrors as exc:
         return _page(
             a,
@@ -111,7 +111,8 @@ def problem(assignment_id: int, problem_id: int):
     except SubmissionRefused as exc:
         flash(exc.message, "error")
         return _page(a, ap, role, variant, status=exc.status, raw=answers)
-    flash(f"Attempt {sub.attempt} received and graded.", "info")
+    # From memory (no query): the attempt is stored even if the connection drops now.
+    flash(f"Attempt {done.submission.attempt} received and graded.", "info")
     return redirect(url_for("student.problem", assignment_id=a.id, problem_id=ap.id) + "#result")
 
 

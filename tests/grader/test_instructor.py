@@ -236,9 +236,9 @@ def test_regrade_after_a_tolerance_change(client, runner, staff, make_user, enro
     enrol(s2, staff)
     # s1: attempt 1 off by 0.01 in y₃ (fails 1e-3/5e-4), so (1 + 2/3)/2 = 0.8333…, ×0.9 for the retry…
     submit(ap, s1, {"z": [0, 0, 0], "y": [0, 0, 0]})
-    near, _ = submit(ap, s1, {"z": [-1, 5, 4], "y": [0, 5, 4.01]})
+    near = submit(ap, s1, {"z": [-1, 5, 4], "y": [0, 5, 4.01]}).submission
     # s2: off by 0.2: wrong under both tolerances
-    far, _ = submit(ap, s2, {"z": [-1, 5, 4], "y": [0, 5, 4.2]})
+    far = submit(ap, s2, {"z": [-1, 5, 4], "y": [0, 5, 4.2]}).submission
     assert near.score == pytest.approx(5 / 6 * 0.9) and far.score == pytest.approx(5 / 6)
 
     ap.template.policy = {"rtol": 0.01, "atol": 0.01}  # |4.01 − 4| = 0.01 ≤ 0.01 + 0.04

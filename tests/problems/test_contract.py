@@ -1,6 +1,7 @@
 """The engine's contract, over every kind × several seeds × every activation."""
 
 import json
+import math
 
 import numpy as np
 import pytest
@@ -22,7 +23,12 @@ def configs(slug):
             {"activations": ["sigmoid"], "losses": ["bce"], "target_decimals": 1}
         ]
     if slug == "mlp_forward":
-        return [{"activations1": [a], "activations2": [a]} for a in ACTIVATIONS]
+        # each activation in each layer, paired with the next one in the other layer
+        names = list(ACTIVATIONS)
+        return [
+            {"activations1": [a], "activations2": [names[(i + 1) % len(names)]]}
+            for i, a in enumerate(names)
+        ]
     return [None]
 
 
@@ -47,6 +53,12 @@ def test_contract(slug, cfg, seed):
     assert v == kind.generate(seed, cfg)
     assert json.loads(json.dumps(v.to_dict())) == v.to_dict()
     assert v.answers == kind.solve(v.params)
+    assert all(  # every key is finite (see test_worked_solutions for the configs' limits)
+        math.isfinite(x)
+        for value in v.answers.values()
+        for x in np.ravel(value)
+        if isinstance(x, int | float | np.number) and not isinstance(x, bool)
+    )
     # own key is right, a perturbed key is not
     assert kind.grade(v.params, v.answers).score == 1.0
     fields = kind.answer_fields(v.params)

@@ -39,10 +39,10 @@ def test_numbers_mode(text, value):
         ("1/0", "divides by zero"),
         ("nan", "could not read"),
         ("1e400", "NaN and infinity"),
-        ("1e16", "too large"),
+        ("1e101", "too large"),
         ("9" * 200, "longer than 120"),
         (True, "true/false"),
-        (None, "got NoneType"),
+        (None, "got nothing"),
     ],
 )
 def test_numbers_mode_rejects(text, message):
