@@ -15,11 +15,8 @@ import problems
 
 from ..models import MODES, ROLES, SCORE_POLICIES, SOLUTION_RELEASES
 from ..services.exports import FORMATS
+from ..services.inputs import MAX_ID, MAX_PROBLEMS
 from ..services.submissions import MAX_KEY
-
-# The largest id a URL may carry: PostgreSQL's integer (SQLite's is wider); a larger one is
-# no row's id (404).
-MAX_ID = 2**31 - 1
 
 # Every "error" code an /api/v1 response can carry, by the status it comes with.
 ERROR_CODES_BY_STATUS = {
@@ -31,7 +28,9 @@ ERROR_CODES_BY_STATUS = {
     "409": ["no_attempts_left", "closed", "not_open", "time_up", "conflict", "started"],
     "413": ["too_large"],
     "422": ["format_errors", "invalid_spec"],
+    "429": ["too_many_requests"],
     "500": ["server_error"],
+    "503": ["unavailable"],
 }
 ERROR_CODES = sorted({c for codes in ERROR_CODES_BY_STATUS.values() for c in codes})
 
@@ -59,6 +58,15 @@ ERRORS = {
     "403": _json(_ref("Error"), "Not allowed for this user (`forbidden`)"),
     "404": _json(_ref("Error"), "No such resource, or not visible to this user (`not_found`)"),
     "413": _json(_ref("Error"), "The body is larger than 2 MB (`too_large`)"),
+    "503": {
+        **_json(
+            _ref("Error"),
+            "The database cannot be reached just now (`unavailable`): try again after "
+            "Retry-After seconds; a submission sent again with the same Idempotency-Key is "
+            "not counted twice",
+        ),
+        "headers": {"Retry-After": {"schema": {"type": "integer"}, "description": "seconds"}},
+    },
 }
 
 
@@ -76,7 +84,13 @@ def path_id(name: str) -> dict:
     }
 
 
-NONBLANK = r"\S"  # at least one character that is not white space
+# Text in a request holds no control character (services.inputs: C0 but tab, line feed and
+# carriage return; DEL; C1): the app refuses it with 400 before any view runs. Strings inside
+# free-form objects (answers, config, policy) are held to the same rule.
+CONTROL = r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f"
+TEXT = {"type": "string", "pattern": f"^[^{CONTROL}]*$"}
+# ... and, where it must not be blank, at least one character that is not white space.
+NONBLANK = f"^[^{CONTROL}]*[^\\s{CONTROL}][^{CONTROL}]*$"
 SPEC_TITLE = {"type": "string", "minLength": 1, "maxLength": 200, "pattern": NONBLANK}
 DATE = {
     "type": "string",
@@ -118,7 +132,10 @@ SPEC_PROBLEM = {
         "points": {"type": "number", "minimum": 0, "maximum": 10000, "default": 1},
         "config": {
             "type": "object",
-            "description": "the kind's settings, checked by the engine (422 with its message)",
+            "description": (
+                "the kind's settings, checked by the engine (422 with its message); no "
+                "control character in its strings (400)"
+            ),
         },
         "policy": {"type": "object", "description": "the grading policy: tolerances, weights"},
     },
@@ -285,7 +302,12 @@ SCHEMAS = {
         "additionalProperties": False,
         "properties": {
             **SPEC_FIELDS,
-            "problems": {"type": "array", "minItems": 1, "items": SPEC_PROBLEM},
+            "problems": {
+                "type": "array",
+                "minItems": 1,
+                "maxItems": MAX_PROBLEMS,
+                "items": SPEC_PROBLEM,
+            },
         },
         "example": SPEC_EXAMPLE,
     },
@@ -426,7 +448,8 @@ SCHEMAS = {
                 "description": (
                     "answer name → number, list, nested list or string, with the names and "
                     "shapes of the problem's answer_fields (GET /assignments/{id}); another "
-                    "name or shape is a 422 format error and uses no attempt"
+                    "name or shape is a 422 format error and uses no attempt; a control "
+                    "character in any string is a 400"
                 ),
             }
         },
@@ -501,8 +524,8 @@ PATHS = {
                             "type": "object",
                             "required": ["email", "password"],
                             "properties": {
-                                "email": {"type": "string"},
-                                "password": {"type": "string"},
+                                "email": TEXT,
+                                "password": TEXT,
                             },
                         }
                     }
@@ -513,9 +536,20 @@ PATHS = {
                 "400": ERRORS["400"],
                 "401": _json(
                     _ref("Error"),
-                    "Wrong email or password, or the account is locked (`unauthorized`)",
+                    "Wrong email or password (`unauthorized`), the same answer for an email "
+                    "that has no account",
                 ),
                 "413": ERRORS["413"],
+                "429": {
+                    **_json(
+                        _ref("Error"),
+                        "Too many failed logins from this address or for this email "
+                        "(`too_many_requests`): try again after Retry-After seconds",
+                    ),
+                    "headers": {
+                        "Retry-After": {"schema": {"type": "integer"}, "description": "seconds"}
+                    },
+                },
             },
         }
     },
@@ -732,16 +766,19 @@ PATHS = {
 
 
 # Responses any operation may give, whatever it does: the app's input checks (a control
-# character anywhere in the request, JSON nested too deep) answer 400 before any view runs.
-# A status the whole app can answer (a 503 while the database is down) belongs here too.
-EVERY_OPERATION = ("400",)
+# character anywhere in the request, JSON nested too deep) answer 400 before any view runs,
+# and every operation that reads the database answers 503 while it cannot be reached.
+EVERY_OPERATION = ("400", "503")
+NO_DATABASE = {"/openapi.json"}
 
 
 def openapi_document() -> dict:
     paths = deepcopy(PATHS)
-    for item in paths.values():
+    for path, item in paths.items():
         for operation in item.values():
             for code in EVERY_OPERATION:
+                if code == "503" and path in NO_DATABASE:
+                    continue
                 operation["responses"].setdefault(code, deepcopy(ERRORS[code]))
     return {
         "openapi": "3.0.3",
