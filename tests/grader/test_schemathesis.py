@@ -307,3 +307,35 @@ def test_every_query_enum_is_enforced(app, client, world):
                 assert r.status_code == 400 and r.json["error"] == "bad_format", (path, r.json)
                 checked += 1
     assert checked == 2  # gradebook.csv?format= and spec?format=
+
+
+@pytest.mark.parametrize(
+    ("sent", "stored"),
+    [
+        ("0002-01-01T01:00:00Z", "0002-01-01T01:00:00Z"),  # strftime wrote "2-01-01…"
+        ("2026-12-01T10:00:00+02:00", "2026-12-01T08:00:00Z"),
+        ("0001-01-01T00:00:00+05:00", None),  # before year 1 in UTC: was a 500
+        ("9999-12-31T23:59:59-05:00", None),  # after 9999 in UTC: was a 500
+    ],
+)
+def test_spec_dates_at_the_edges(client, world, sent, stored):
+    """Any date-time the document allows is stored and exported as four-digit-year UTC that
+    imports again, or refused with 422 when it has no UTC time in years 1 to 9999."""
+    headers = {"Authorization": f"Bearer {world['tokens']['instructor']}"}
+    url = f"/api/v1/courses/{world['course_id'][0]}/assignments"
+    spec = {"title": "Dates", "due_at": sent, "problems": [{"kind": "param_count"}]}
+    r = client.post(url, json=spec, headers=headers)
+    if stored is None:
+        assert r.status_code == 422 and r.json["errors"] == [
+            {
+                "line": None,
+                "message": "due_at is out of range: a date and time from year 1 to 9999 in UTC",
+            }
+        ]
+        return
+    assert r.status_code == 201 and r.json["due_at"] == stored
+    exported = client.get(f"/api/v1/assignments/{r.json['id']}/spec?format=yaml", headers=headers)
+    again = client.post(
+        url, data=exported.data, headers={**headers, "Content-Type": "application/yaml"}
+    )
+    assert again.status_code == 201 and again.json["due_at"] == stored
