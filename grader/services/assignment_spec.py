@@ -60,7 +60,9 @@ class SpecError(ValueError):
 
 
 def _time(t: datetime | None) -> str | None:
-    return t.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ") if t else None
+    # isoformat, not strftime: %Y does not pad a year before 1000 to four digits ("2-01-01"),
+    # which no reader takes back.
+    return t.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z") if t else None
 
 
 def to_spec(a: Assignment) -> dict:
@@ -212,7 +214,13 @@ def validate(spec: Any, lines: dict[tuple, int] | None = None) -> dict:
         if not isinstance(value, datetime):
             err((key,), f"{key} must be a date and time such as 2026-12-01T23:59:00Z")
             continue
-        out[key] = value if value.tzinfo else value.replace(tzinfo=UTC)
+        value = value if value.tzinfo else value.replace(tzinfo=UTC)
+        try:  # stored in UTC: 0001-01-01T00:00:00+05:00 has no UTC time
+            value.astimezone(UTC)
+        except OverflowError:
+            err((key,), f"{key} is out of range: a date and time from year 1 to 9999 in UTC")
+            continue
+        out[key] = value
     if all(out.get(k) for k in ("due_at", "closes_at")) and out["closes_at"] < out["due_at"]:
         err(("closes_at",), "closes_at must not be before due_at")
     for key, lo, hi in (("late_penalty", 0, 1), ("retry_penalty", 0, 1)):
@@ -255,7 +263,8 @@ def validate(spec: Any, lines: dict[tuple, int] | None = None) -> dict:
                 f"problem {i + 1}: unknown field {key!r}; fields: {', '.join(PROBLEM_FIELDS)}",
             )
         kind = p.get("kind")
-        if kind not in problems.KINDS:
+        known = isinstance(kind, str) and kind in problems.KINDS  # a mapping is unhashable
+        if not known:
             err(
                 (*where, "kind"),
                 f"problem {i + 1}: unknown kind {kind!r}; kinds: {', '.join(problems.KINDS)}",
@@ -274,7 +283,7 @@ def validate(spec: Any, lines: dict[tuple, int] | None = None) -> dict:
         for key, value in (("config", config), ("policy", policy)):
             if not isinstance(value, dict):
                 err((*where, key), f"problem {i + 1}: {key} must be a mapping")
-        if kind in problems.KINDS and isinstance(config, dict) and isinstance(policy, dict):
+        if known and isinstance(config, dict) and isinstance(policy, dict):
             message = check_template(kind, config, policy)
             if message:
                 err(
