@@ -509,6 +509,10 @@ def test_importers_refuse_control_characters_with_their_line(app, world, runner,
     args = ["create-course", "NN-B2", "Bad\x00title", "--instructor", world["teacher"]]
     result = runner.invoke(args=args)
     assert result.exit_code != 0 and "a title cannot hold control characters" in result.output
+    for email, name in (("nul@example.edu", "Bad\x00name"), ("n\x00ul@example.edu", "Name")):
+        args = ["create-user", email, "--name", name, "--password", "long-enough-pw"]
+        result = runner.invoke(args=args)
+        assert result.exit_code != 0 and "contains a control character (U+0000)" in result.output
     teacher = logged_in(app, world["teacher"])
     r = teacher.post(
         f"/courses/{ids['course_id']}/templates/new?kind=dense_forward",
