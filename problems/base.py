@@ -32,7 +32,27 @@ from .grading import (
 
 
 class ConfigError(ValueError):
-    """A config (or pinned parameter, or policy) that cannot make a valid variant."""
+    """A config (or pinned parameter, or policy) that cannot make a valid variant.
+
+    ``setting`` names what it concerns: a setting's name, ``"fixed"`` (pinned parameters),
+    ``"policy"``, or None. ``errors`` lists every (setting, message) found at once; ``str()``
+    joins their messages."""
+
+    def __init__(
+        self,
+        message: str,
+        setting: str | None = None,
+        errors: list[tuple[str | None, str]] | None = None,
+    ):
+        super().__init__(message)
+        self.setting = setting
+        self.errors = errors if errors is not None else [(setting, message)]
+
+    @classmethod
+    def joined(cls, errors: list[ConfigError]) -> ConfigError:
+        """One error carrying all of ``errors`` (the first one's setting)."""
+        pairs = [pair for e in errors for pair in e.errors]
+        return cls("; ".join(m for _, m in pairs), pairs[0][0], pairs)
 
 
 class UnknownKind(LookupError):
@@ -373,17 +393,47 @@ def numeric_plain(arr: np.ndarray) -> Any:
 # ---------------------------------------------------------------- the Kind base class
 
 
+@dataclass(frozen=True)
+class Plot:
+    """What a variant's plot shows: ``activation`` (with ``alpha``) over z, a dot at each of
+    ``zs``; ``derivative`` adds f′."""
+
+    activation: str
+    alpha: float | None
+    zs: tuple[float, ...]
+    derivative: bool = False
+
+
 class Kind:
     """Base of every exercise kind. See the module docstring for what a kind writes."""
 
     slug: str = ""
     title: str = ""
-    defaults: dict = {}
+    settings: tuple = ()  # problems.settings.Setting, one per config key
+    defaults: dict = {}  # derived from ``settings``
     param_names: tuple[str, ...] = ()
     default_policy: dict = {}
     # Pinned arrays that fix sizes: parameter → the size config key of each axis, e.g.
     # {"W": ("m", "n")}. A pinned W then sets m and n, so it needs no matching m and n.
     sizes: dict[str, tuple[str, ...]] = {}
+    # How it is shown: parameter → LaTeX symbol of the givens shown as mathematics, in order;
+    # (activation param, alpha param, symbol) of the activations named; statistics facets
+    # (facet name → label, read from params by ``facets``).
+    given_symbols: dict[str, str] = {}
+    named_activations: tuple[tuple[str, str, str], ...] = ()
+    facet_labels: dict[str, str] = {}
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if "settings" in cls.__dict__:
+            cls.defaults = {s.name: s.default for s in cls.settings}
+
+    def setting(self, name: str):
+        """The declared setting called ``name``; KeyError if none."""
+        for s in self.settings:
+            if s.name == name:
+                return s
+        raise KeyError(name)
 
     # ---- to be written by each kind
 
@@ -391,7 +441,8 @@ class Kind:
         raise NotImplementedError
 
     def validate_config(self, cfg: dict) -> None:
-        """Raise ConfigError for a config this kind cannot use."""
+        """Rules between settings (each setting alone is checked from its declaration);
+        raise ConfigError naming the setting concerned."""
 
     def check_params(self, params: dict) -> dict:
         """Params normalised (numbers as float arrays where useful); ConfigError if invalid."""
@@ -412,42 +463,97 @@ class Kind:
     def slips(self, params: dict, key: dict) -> list[Slip]:
         return []
 
+    # ---- how a variant is shown (overridable; the defaults read the declarations above)
+
+    def givens(self, params: dict) -> list[str]:
+        """The given quantities as LaTeX lines ``symbol = value`` (vectors as columns)."""
+        out = []
+        for key, symbol in self.given_symbols.items():
+            value = params.get(key)
+            if isinstance(value, list) and value and isinstance(value[0], list):
+                out.append(f"{symbol} = {latex_mat(value)}")
+            elif isinstance(value, list) and value:
+                out.append(f"{symbol} = {latex_vec(value)}")
+            elif isinstance(value, int | float) and not isinstance(value, bool):
+                out.append(f"{symbol} = {latex_num(value)}")
+        return out
+
+    def activation_lines(self, params: dict) -> list[str]:
+        """'f = ReLU' lines naming the activation(s) and α of a variant."""
+        out = []
+        for key, alpha_key, label in self.named_activations:
+            if params.get(key) in ACTIVATIONS:
+                act = ACTIVATIONS[params[key]]
+                text = f"{label} = {act.name}"
+                if act.has_alpha:
+                    text += f" with α = {latex_num(act.alpha(params.get(alpha_key)))}"
+                out.append(text)
+        return out
+
+    def plot(self, params: dict) -> Plot | None:
+        """The variant's plot, or None (the default: no plot)."""
+        return None
+
+    def facets(self, params: dict) -> dict[str, str]:
+        """Facet name → value of a variant for statistics (names from ``facet_labels``)."""
+        return {}
+
+    def config_schema(self) -> dict:
+        """JSON Schema of this kind's config, from its declared settings."""
+        from .settings import config_schema
+
+        return config_schema(self.settings, self.param_names)
+
     # ---- shared machinery
 
     def configure(self, config: dict | None) -> dict:
-        """Defaults merged with ``config``; ConfigError for unknown keys or bad values."""
+        """Defaults merged with ``config``; ConfigError for unknown keys or bad values, with
+        every setting's error at once (``ConfigError.errors``)."""
+        from .settings import check_settings
+
         if config is None:
             config = {}
         if not isinstance(config, dict):
             raise ConfigError("config must be a mapping")
-        unknown = sorted(set(config) - set(self.defaults) - {"fixed"})
+        unknown = sorted(set(config) - set(self.defaults) - {"fixed"}, key=str)
         if unknown:
             raise ConfigError(
-                f"unknown config key(s) for {self.slug}: {', '.join(unknown)}; "
+                f"unknown config key(s) for {self.slug}: {', '.join(map(str, unknown))}; "
                 f"valid: {', '.join(sorted([*self.defaults, 'fixed']))}"
             )
         cfg = copy.deepcopy(self.defaults)
         cfg.update(copy.deepcopy(config))
         fixed = cfg.setdefault("fixed", {})
         if not isinstance(fixed, dict):
-            raise ConfigError("fixed must map parameter names to values")
-        bad = sorted(set(fixed) - set(self.param_names))
+            raise ConfigError("fixed must map parameter names to values", setting="fixed")
+        bad = sorted(set(fixed) - set(self.param_names), key=str)
         if bad:
             raise ConfigError(
-                f"cannot pin {', '.join(bad)} for {self.slug}; "
-                f"parameters: {', '.join(self.param_names)}"
+                f"cannot pin {', '.join(map(str, bad))} for {self.slug}; "
+                f"parameters: {', '.join(self.param_names)}",
+                setting="fixed",
             )
         for name, value in fixed.items():
             _check_pinned_numbers(name, value)
         inferred = self._pinned_sizes(fixed)
         cfg.update({axis: size for axis, (_name, size) in inferred.items()})
-        try:
-            self.validate_config(cfg)
-        except ConfigError as exc:
+        errors = check_settings(self.settings, cfg)
+        if not errors:
+            try:
+                self.validate_config(cfg)
+            except ConfigError as exc:
+                errors = [exc]
+        if errors:
             if not inferred:
-                raise
+                raise ConfigError.joined(errors)
             pinned = ", ".join(sorted({name for name, _size in inferred.values()}))
-            raise ConfigError(f"{exc} (sizes taken from the pinned {pinned})") from None
+            raise ConfigError.joined(
+                [
+                    ConfigError(f"{m} (sizes taken from the pinned {pinned})", setting=setting)
+                    for e in errors
+                    for setting, m in e.errors
+                ]
+            ) from None
         return cfg
 
     def _pinned_sizes(self, fixed: dict) -> dict[str, tuple[str, int]]:
@@ -474,7 +580,12 @@ class Kind:
         rng = np.random.default_rng(seed)
         params = self.make_params(rng, cfg)
         params.update(copy.deepcopy(cfg["fixed"]))
-        self.check_params(params)
+        try:
+            self.check_params(params)
+        except ConfigError as exc:
+            if exc.setting is None and cfg["fixed"]:  # a pinned parameter does not fit
+                raise ConfigError(str(exc), setting="fixed") from None
+            raise
         params = plain(params)
         answers = self.solve(params)
         for name, value in answers.items():
@@ -496,7 +607,7 @@ class Kind:
                 pol.check_weights(self.answer_names())
             return pol
         except PolicyError as exc:
-            raise ConfigError(str(exc)) from None
+            raise ConfigError(str(exc), setting="policy") from None
 
     def answer_names(self) -> list[str]:
         """The names of this kind's answers (the same for every variant of a kind)."""
@@ -618,13 +729,15 @@ def _check_pinned_numbers(name: str, value: Any) -> None:
         if not math.isfinite(v) or abs(v) > MAX_VALUE:
             raise ConfigError(
                 f"pinned {name} has {v!r}; values must lie within ±1e6 (so that every key "
-                "is a finite number a student can read and type)"
+                "is a finite number a student can read and type)",
+                setting="fixed",
             )
         if not shown_exactly(v):
             raise ConfigError(
                 f"pinned {name} has {v!r}, which has more digits than a question shows "
                 f"(at most {SHOWN_SIGNIFICANT} significant); round it to the value students "
-                "should read, so that the key is computed from what they see"
+                "should read, so that the key is computed from what they see",
+                setting="fixed",
             )
 
 
