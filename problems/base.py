@@ -403,6 +403,11 @@ class Plot:
     zs: tuple[float, ...]
     derivative: bool = False
 
+    @property
+    def caption(self) -> str:
+        what = "The activation and its derivative" if self.derivative else "The activation"
+        return f"{what}, with your z values marked."
+
 
 class Kind:
     """Base of every exercise kind. See the module docstring for what a kind writes."""

@@ -309,8 +309,8 @@ def preview(course_id: int, template_id: int):
     if variant_params is not None:
         context = {
             "prompt": kind.prompt(variant_params),
-            "given": render.given(variant_params),
-            "activations": render.activation_names(variant_params),
+            "given": render.given(t.kind, variant_params),
+            "activations": render.activation_names(t.kind, variant_params),
             "key": kind.solve(variant_params),
             "steps": render.steps(t.kind, variant_params),
             "fields": kind.answer_fields(variant_params),
