@@ -1,9 +1,10 @@
 """The shape every kind of exercise shares: config, variant, grade, worked-solution step.
 
-A kind subclasses :class:`Kind` and writes five things: ``defaults`` (its config),
-``make_params`` (a random variant from a seeded generator), ``solve`` (the key from params
-alone), ``answer_fields``/``prompt``/``solution`` (what the student sees) and ``slips``
-(the typical wrong answers, each with a tag and a sentence). Generating, grading and
+A kind subclasses :class:`Kind` and writes: ``settings`` (its config, declared as data in
+:mod:`problems.settings`), ``make_params`` (a random variant from a seeded generator),
+``solve`` (the key from params alone), ``answer_fields``/``prompt``/``solution`` (what the
+student sees), ``slips`` (the typical wrong answers, each with a tag and a sentence) and
+how it is shown (``given_symbols``, ``named_activations``, ``plot``, ``facets``). Generating, grading and
 recognising misconceptions are done here, the same way for every kind.
 """
 

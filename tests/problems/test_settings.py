@@ -3,6 +3,8 @@ definition (defaults, validation, messages in the label's words, the JSON schema
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 import problems
@@ -89,3 +91,19 @@ def test_each_type_checks_its_values(setting, good, bad):
     setting.check(good)
     with pytest.raises(problems.ConfigError, match="^A: "):
         setting.check(bad)
+
+
+@pytest.mark.parametrize("slug", list(problems.KINDS))
+def test_display_declarations_fit_the_params(slug):
+    """Givens name parameters; facets are declared, lower-case identifiers with text values;
+    a plot marks one point per z the kind computes."""
+    kind = problems.get(slug)
+    assert set(kind.given_symbols) <= set(kind.param_names)
+    assert all(re.fullmatch(r"[a-z][a-z0-9_]{0,39}", name) for name in kind.facet_labels)
+    for seed in range(5):
+        params = kind.generate(seed).params
+        facets = kind.facets(params)
+        assert set(facets) <= set(kind.facet_labels)
+        assert all(isinstance(v, str) and v for v in facets.values())
+        plot = kind.plot(params)
+        assert plot is None or (plot.activation in problems.ACTIVATIONS and plot.zs)
