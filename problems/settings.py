@@ -21,7 +21,9 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from .base import MAX_VALUE, SHOWN_SIGNIFICANT, ConfigError, fmt, shown_exactly
+from .config import MAX_VALUE
+from .formatting import SHOWN_SIGNIFICANT, fmt, shown_exactly
+from .values import ConfigError
 
 TYPES = ("int", "float", "range", "choice", "multi-choice", "int-list", "matrix", "bool")
 
