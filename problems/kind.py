@@ -13,6 +13,7 @@ from .config import _all_finite, _check_pinned_numbers
 from .formatting import latex_mat, latex_num, latex_vec, plain
 from .grading import Policy, PolicyError
 from .pipeline import grade_submission
+from .settings import Setting, check_settings, config_schema
 from .values import ConfigError, Grade, Plot, Slip, Step, Variant
 
 
@@ -21,7 +22,7 @@ class Kind:
 
     slug: str = ""
     title: str = ""
-    settings: tuple = ()  # problems.settings.Setting, one per config key
+    settings: tuple[Setting, ...] = ()  # one per config key
     defaults: dict = {}  # derived from ``settings``
     param_names: tuple[str, ...] = ()
     default_policy: dict = {}
@@ -112,8 +113,6 @@ class Kind:
 
     def config_schema(self) -> dict:
         """JSON Schema of this kind's config, from its declared settings."""
-        from .settings import config_schema
-
         return config_schema(self.settings, self.param_names)
 
     # ---- shared machinery
@@ -121,8 +120,6 @@ class Kind:
     def configure(self, config: dict | None) -> dict:
         """Defaults merged with ``config``; ConfigError for unknown keys or bad values, with
         every setting's error at once (``ConfigError.errors``)."""
-        from .settings import check_settings
-
         if config is None:
             config = {}
         if not isinstance(config, dict):

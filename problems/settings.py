@@ -21,6 +21,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
+from .activations import ACTIVATIONS
 from .config import MAX_VALUE
 from .formatting import SHOWN_SIGNIFICANT, fmt, shown_exactly
 from .values import ConfigError
@@ -248,8 +249,6 @@ def decimals(name: str = "decimals", label: str = "Decimals", default: int = 0) 
 
 
 def activations(name: str, label: str, default: list[str]) -> Setting:
-    from .activations import ACTIVATIONS
-
     return Setting(name, label, "multi-choice", default, options=tuple(ACTIVATIONS))
 
 
