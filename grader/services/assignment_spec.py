@@ -284,12 +284,14 @@ def validate(spec: Any, lines: dict[tuple, int] | None = None) -> dict:
             if not isinstance(value, dict):
                 err((*where, key), f"problem {i + 1}: {key} must be a mapping")
         if known and isinstance(config, dict) and isinstance(policy, dict):
-            message = check_template(kind, config, policy)
-            if message:
-                err(
-                    (*where, "config" if "policy" not in message else "policy"),
-                    f"problem {i + 1}: {message}",
-                )
+            for setting, message in template_errors(kind, config, policy):
+                if setting == "policy":
+                    path: tuple = (*where, "policy")
+                elif setting is not None and setting in config:
+                    path = (*where, "config", setting)
+                else:
+                    path = (*where, "config")
+                err(path, f"problem {i + 1}: {message}")
         out["problems"].append(
             {
                 "title": ptitle,
@@ -304,17 +306,33 @@ def validate(spec: Any, lines: dict[tuple, int] | None = None) -> dict:
     return out
 
 
-def check_template(kind: str, config: dict, policy: dict) -> str | None:
-    """None if the engine accepts the config and policy (a variant is generated to be sure),
-    else the engine's message."""
+def template_errors(kind: str, config: dict, policy: dict) -> list[tuple[str | None, str]]:
+    """Every (setting, message) the engine finds in a config and policy, all at once; empty
+    if it accepts them (a variant is generated to be sure). ``setting`` is a declared
+    setting's name, ``"fixed"`` (pinned parameters), ``"policy"`` or None."""
+    k = problems.get(kind)
+    errors: list[tuple[str | None, str]] = []
     try:
-        k = problems.get(kind)
         k.generate(0, config)
+    except problems.ConfigError as exc:
+        errors += exc.errors
+    except (TypeError, ValueError) as exc:
+        errors.append((None, str(exc)))
+    try:
         k.policy(policy)
+    except problems.ConfigError as exc:
+        errors += [("policy", message) for _setting, message in exc.errors]
+    try:
         json.dumps([config, policy])
-    except (problems.ConfigError, TypeError, ValueError) as exc:
-        return str(exc)
-    return None
+    except (TypeError, ValueError) as exc:
+        errors.append((None, str(exc)))
+    return errors
+
+
+def check_template(kind: str, config: dict, policy: dict) -> str | None:
+    """None if the engine accepts the config and policy, else its messages joined."""
+    errors = template_errors(kind, config, policy)
+    return "; ".join(message for _setting, message in errors) or None
 
 
 # ---------------------------------------------------------------- writing
