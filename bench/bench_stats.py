@@ -146,7 +146,7 @@ def run(kind: str, size: int, tmp: str, reuse: bool = False) -> None:
     app = make_app(url)
     client = app.test_client()
     with client.session_transaction() as session:
-        session["_user_id"] = str(teacher_id)
+        session["_user_id"] = f"{teacher_id}:0"  # "<id>:<session version>", as get_id makes it
         session["_fresh"] = True
     pages = [("course statistics", f"/courses/{course_id}/stats")]
     pages += [

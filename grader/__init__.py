@@ -132,7 +132,14 @@ def register_errorhandlers(app: Flask) -> None:
             if e.description and e.description != default
             else DEFAULT_MESSAGES.get(code, default)
         )
-        return render(code, e.name, message)
+        body, status = render(code, e.name, message)
+        response = app.make_response((body, status))
+        # The exception's own headers (a 405's Allow, a 401's WWW-Authenticate) are part of
+        # the answer; only its Content-Type is replaced by the page's or the JSON's.
+        for name, value in e.get_headers():
+            if name.lower() != "content-type":
+                response.headers[name] = value
+        return response
 
     for code in (400, 403, 404, 405, 413):
         app.register_error_handler(code, handle)

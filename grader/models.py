@@ -218,10 +218,9 @@ class Variant(db.Model):
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"), index=True)
     kind: Mapped[str] = mapped_column(sa.String(40))
     seed: Mapped[int] = mapped_column(sa.BigInteger)
-    # What statistics break scores down by, copied from params when the variant is made.
-    facet_activation: Mapped[str | None] = mapped_column(sa.String(20))
-    facet_shape: Mapped[str | None] = mapped_column(sa.String(20))
-    facet_loss: Mapped[str | None] = mapped_column(sa.String(10))
+    # What statistics break scores down by (facet name → value, as the kind's ``facets``
+    # reads them from params when the variant is made): a new kind's facet needs no column.
+    facets: Mapped[dict] = mapped_column(JSONType, default=dict, server_default=sa.text("'{}'"))
     # A running summary of the variant's submissions, kept in step by every write that adds
     # or regrades one, so that statistics aggregate one row per student and problem.
     attempts: Mapped[int] = mapped_column(default=0, server_default="0")

@@ -8,6 +8,8 @@ Public contract
 
 Every kind has:
 
+- ``settings`` — the declared config keys (``problems.settings.Setting``); ``defaults``
+  and ``config_schema()`` (JSON Schema) derive from them.
 - ``generate(seed, config=None) -> Variant`` — deterministic for (seed, config) on any
   machine (``np.random.default_rng(seed)``). ``Variant`` has ``kind``, ``seed``, ``config``,
   ``params`` and ``answers``, plain JSON-serializable Python. Parameters are drawn already
@@ -17,7 +19,11 @@ Every kind has:
   loss …; its ``"fixed"`` mapping pins any parameter (the lecture's exact problem A). A
   pinned array sets the sizes it implies (a pinned W alone sets m and n); pinned numbers
   lie within ±1e6 and have at most 6 significant digits (they are shown as given). A
-  config that cannot give a valid variant raises :class:`ConfigError`.
+  config that cannot give a valid variant raises :class:`ConfigError`, whose ``errors``
+  lists every (setting, message) at once, each message in the setting's label's words
+  (``setting`` is a setting name, ``"fixed"``, ``"policy"`` or None).
+- ``givens(params)`` (LaTeX lines), ``activation_lines(params)``, ``plot(params)`` (a
+  ``Plot`` or None) and ``facets(params)`` (statistics facet → value): how it is shown.
 - ``solve(params) -> dict`` — the answer key; ``generate(...).answers == solve(params)``.
 - ``prompt(params) -> str`` — the question in plain text with its numbers.
 - ``answer_fields(params) -> list[dict]`` — per answer: ``name``, ``shape`` (``[]``,
@@ -35,6 +41,19 @@ Every kind has:
   ``rtol``/``atol`` (default 1e-3 / 5e-4), ``sigfigs``, ``decimals``, ``entry``
   (numbers / arithmetic / functions), ``partial_credit`` (entries / answers / none),
   ``weights``. ``describe_policy(policy)`` puts the rule in words.
+
+How to add a kind
+-----------------
+1. Write one module with a :class:`Kind` subclass: ``slug``, ``title``, ``param_names``.
+2. ``settings``: a tuple of :class:`problems.settings.Setting` (name, label, type, bounds,
+   default, help). They are the config: defaults, validation, the instructor's form, the YAML
+   check and the JSON schema all come from them. Rules between settings: ``validate_config``.
+3. ``make_params``, ``solve``, ``prompt``, ``answer_fields``, ``solution`` (steps with
+   ``answers``), optionally ``check_params`` (pinned values) and ``slips`` (misconceptions).
+4. Display: ``given_symbols`` (param → LaTeX symbol shown as MathML), ``named_activations``,
+   ``plot(params)`` → :class:`problems.base.Plot`, ``facet_labels`` + ``facets(params)``.
+5. Add an instance to ``KINDS`` below. Nothing in ``grader/`` or ``templates/`` changes
+   (tests/grader/test_eleventh_kind.py proves it; tests/problems/test_contract.py checks it).
 
 Kinds: activation, activation_derivative, dense_forward, dense_backward, mlp_forward,
 softmax_cross_entropy, shape_check, param_count, gradient_chain, activation_choice.

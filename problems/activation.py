@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import settings as S
 from .activations import (
     ACTIVATIONS,
     GELU_TANH_KAPPA,
@@ -20,14 +21,13 @@ from .activations import (
 from .base import (
     ConfigError,
     Kind,
+    Plot,
     Slip,
     Step,
     act_label,
     answer_field,
     as_numbers,
-    check_activations,
     check_alpha,
-    check_decimals,
     check_range,
     check_size,
     draw,
@@ -146,23 +146,29 @@ class _ActivationKind(Kind):
     derivative = False
     param_names = ("activation", "alpha", "z")
     sizes = {"z": ("size",)}
-    defaults = {
-        "activations": list(ACTIVATIONS),
-        "size": [3, 4],
-        "range": [-3, 3],
-        "decimals": 1,
-        "alpha": None,
-        "allow_kink": False,
-    }
+    settings = (
+        S.activations("activations", "Activations", list(ACTIVATIONS)),
+        S.size("size", "Number of entries", [3, 4], 1, 12),
+        S.values("range", "Value range", [-3, 3]),
+        S.decimals(default=1),
+        S.alpha(),
+        S.Setting(
+            "allow_kink",
+            "Allow z = 0 (the kink)",
+            "bool",
+            False,
+            help="Derivatives: may an entry be 0, where ReLU-like functions have a kink?",
+        ),
+    )
+    given_symbols = {"z": "z"}
+    named_activations = (("activation", "alpha", "f"),)
+    facet_labels = {"activation": "Activation"}
 
-    def validate_config(self, cfg: dict) -> None:
-        check_activations("activations", cfg["activations"])
-        check_size("size", cfg["size"], 1, 12)
-        check_range("range", cfg["range"])
-        check_decimals(cfg["decimals"])
-        check_alpha(cfg["alpha"])
-        if not isinstance(cfg["allow_kink"], bool):
-            raise ConfigError("allow_kink must be true or false")
+    def plot(self, params):
+        return Plot(params["activation"], params.get("alpha"), tuple(params["z"]), self.derivative)
+
+    def facets(self, params):
+        return {"activation": params["activation"]}
 
     def make_params(self, rng, cfg):
         activation = cfg["activations"][int(rng.integers(len(cfg["activations"])))]

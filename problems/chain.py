@@ -5,21 +5,19 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import settings as S
 from .activation import avoid_zero, slope_latex, tanh_squared_slip
 from .activations import get_activation
 from .base import (
     ConfigError,
     Kind,
+    Plot,
     Slip,
     Step,
     act_label,
     answer_field,
     as_numbers,
-    check_activations,
-    check_alpha,
-    check_decimals,
     check_range,
-    check_size,
     draw,
     fmt,
     latex_num,
@@ -33,24 +31,25 @@ class GradientChainKind(Kind):
     title = "Vanishing and exploding gradients through a chain of units"
     param_names = ("activation", "alpha", "w", "z")
     sizes = {"w": ("length",), "z": ("length",)}
-    defaults = {
-        "length": [3, 5],
-        "activations": ["sigmoid", "tanh"],
-        "alpha": None,
-        "w_range": [-2, 2],
-        "z_range": [-3, 3],
-        "decimals": 1,
-    }
+    settings = (
+        S.size("length", "Units in the chain", [3, 5], 1, 12),
+        S.activations("activations", "Activations", ["sigmoid", "tanh"]),
+        S.alpha(),
+        S.values("w_range", "Weight range", [-2, 2]),
+        S.values("z_range", "z range", [-3, 3]),
+        S.decimals(default=1),
+    )
+    given_symbols = {"w": "w", "z": "z"}
+    named_activations = (("activation", "alpha", "f"),)
+    facet_labels = {"activation": "Activation"}
     # The product can be tiny (that is the point): relative tolerance only, or 0 would pass.
     default_policy = {"rtol": 1e-3, "atol": 0.0}
 
-    def validate_config(self, cfg):
-        check_size("length", cfg["length"], 1, 12)
-        check_activations("activations", cfg["activations"])
-        check_alpha(cfg["alpha"])
-        check_range("w_range", cfg["w_range"])
-        check_range("z_range", cfg["z_range"])
-        check_decimals(cfg["decimals"])
+    def plot(self, params):
+        return Plot(params["activation"], params.get("alpha"), tuple(params["z"]), True)
+
+    def facets(self, params):
+        return {"activation": params["activation"]}
 
     def make_params(self, rng, cfg):
         activation = cfg["activations"][int(rng.integers(len(cfg["activations"])))]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from . import settings as S
 from .base import ConfigError, Kind, Slip, Step, answer_field
 
 OPTIONS = {
@@ -119,15 +120,12 @@ class ActivationChoiceKind(Kind):
     slug = "activation_choice"
     title = "Choosing an activation"
     param_names = ("scenario", "options")
-    defaults = {"scenarios": list(SCENARIOS), "n_options": 4}
-
-    def validate_config(self, cfg):
-        sc = cfg["scenarios"]
-        if not isinstance(sc, list) or not sc or any(s not in SCENARIOS for s in sc):
-            raise ConfigError(f"scenarios must be a non-empty list of: {', '.join(SCENARIOS)}")
-        n = cfg["n_options"]
-        if isinstance(n, bool) or not isinstance(n, int) or not 2 <= n <= len(OPTIONS):
-            raise ConfigError(f"n_options must be a whole number from 2 to {len(OPTIONS)}")
+    settings = (
+        S.Setting(
+            "scenarios", "Scenarios", "multi-choice", list(SCENARIOS), options=tuple(SCENARIOS)
+        ),
+        S.Setting("n_options", "Options shown", "int", 4, lo=2, hi=len(OPTIONS)),
+    )
 
     def make_params(self, rng, cfg):
         scenario = cfg["scenarios"][int(rng.integers(len(cfg["scenarios"])))]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import settings as S
 from .activation import (
     activation_slips,
     bias_after_activation_slip,
@@ -17,16 +18,14 @@ from .activations import ACTIVATIONS, get_activation
 from .base import (
     ConfigError,
     Kind,
+    Plot,
     Slip,
     Step,
     act_label,
     answer_field,
     as_numbers,
-    check_activations,
     check_alpha,
-    check_decimals,
     check_range,
-    check_size,
     draw,
     latex_mat,
     latex_row,
@@ -117,25 +116,34 @@ class DenseForwardKind(Kind):
     title = "Dense layer forward pass y = f(Wx + b)"
     param_names = ("W", "x", "b", "activation", "alpha")
     sizes = {"W": ("m", "n"), "x": ("n",), "b": ("m",)}
-    defaults = {
-        "m": [2, 3],
-        "n": [2, 3],
-        "range": [-3, 3],
-        "decimals": 0,
-        "activations": ["relu"],
-        "alpha": None,
-        "mixed_signs": True,
-    }
+    settings = (
+        S.size("m", "Outputs m", [2, 3], 1, 8),
+        S.size("n", "Inputs n", [2, 3], 1, 8),
+        S.values("range", "Value range", [-3, 3]),
+        S.decimals(default=0),
+        S.activations("activations", "Activations", ["relu"]),
+        S.alpha(),
+        S.Setting(
+            "mixed_signs",
+            "Make z show both signs",
+            "bool",
+            True,
+            help="Redraw (up to 20 times) until z has a negative and a positive entry.",
+        ),
+    )
 
-    def validate_config(self, cfg):
-        check_size("m", cfg["m"], 1, 8)
-        check_size("n", cfg["n"], 1, 8)
-        check_range("range", cfg["range"])
-        check_decimals(cfg["decimals"])
-        check_activations("activations", cfg["activations"])
-        check_alpha(cfg["alpha"])
-        if not isinstance(cfg["mixed_signs"], bool):
-            raise ConfigError("mixed_signs must be true or false")
+    given_symbols = {"W": "W", "x": "x", "b": "b"}
+    named_activations = (("activation", "alpha", "f"),)
+    facet_labels = {"activation": "Activation", "shape": "Shape of W"}
+
+    def plot(self, params):
+        W, x, b = dense_arrays(dict(params))
+        zs = tuple(float(v) for v in W @ x + b)
+        return Plot(params["activation"], params.get("alpha"), zs, self.slug == "dense_backward")
+
+    def facets(self, params):
+        W = params["W"]
+        return {"activation": params["activation"], "shape": f"{len(W)}x{len(W[0])}"}
 
     def make_params(self, rng, cfg):
         activation = cfg["activations"][int(rng.integers(len(cfg["activations"])))]
@@ -268,35 +276,45 @@ class DenseBackwardKind(Kind):
     title = "Dense layer backward pass: gradients of the loss"
     param_names = ("W", "x", "b", "activation", "alpha", "t", "loss")
     sizes = {"W": ("m", "n"), "x": ("n",), "b": ("m",), "t": ("m",)}
-    defaults = {
-        "m": [2, 3],
-        "n": [2, 3],
-        "range": [-2, 2],
-        "decimals": 0,
-        "activations": ["sigmoid", "tanh", "relu"],
-        "alpha": None,
-        "losses": ["mse"],
-        "target_range": [0, 1],
-        "target_decimals": 0,
-        "allow_kink": False,
-    }
+    settings = (
+        S.size("m", "Outputs m", [2, 3], 1, 6),
+        S.size("n", "Inputs n", [2, 3], 1, 6),
+        S.values("range", "Value range", [-2, 2]),
+        S.decimals(default=0),
+        S.activations("activations", "Activations", ["sigmoid", "tanh", "relu"]),
+        S.alpha(),
+        S.Setting("losses", "Losses", "multi-choice", ["mse"], options=LOSSES),
+        S.values("target_range", "Target range", [0, 1]),
+        S.decimals("target_decimals", "Target decimals", 0),
+        S.Setting(
+            "allow_kink",
+            "Allow z = 0 (the kink)",
+            "bool",
+            False,
+            help="May an entry of z be 0, where ReLU-like functions have a kink?",
+        ),
+    )
+
+    given_symbols = {"W": "W", "x": "x", "b": "b", "t": "t"}
+    named_activations = (("activation", "alpha", "f"),)
+    facet_labels = {"activation": "Activation", "shape": "Shape of W", "loss": "Loss"}
+    plot = DenseForwardKind.plot
+
+    def facets(self, params):
+        return {**DenseForwardKind.facets(self, params), "loss": params["loss"]}
 
     def validate_config(self, cfg):
-        check_size("m", cfg["m"], 1, 6)
-        check_size("n", cfg["n"], 1, 6)
-        check_range("range", cfg["range"])
-        check_decimals(cfg["decimals"])
-        check_activations("activations", cfg["activations"])
-        check_alpha(cfg["alpha"])
         losses = cfg["losses"]
-        if not isinstance(losses, list) or not losses or any(x not in LOSSES for x in losses):
-            raise ConfigError(f"losses must be a non-empty list of {', '.join(LOSSES)}")
         if "bce" in losses and "sigmoid" not in cfg["activations"]:
-            raise ConfigError("bce (binary cross-entropy) needs sigmoid among the activations")
+            raise ConfigError(
+                "Losses: bce (binary cross-entropy) needs sigmoid among the activations",
+                setting="losses",
+            )
         tlo, thi = check_range("target_range", cfg["target_range"])
-        check_decimals(cfg["target_decimals"])
         if "bce" in losses and (tlo < 0 or thi > 1):
-            raise ConfigError("bce targets must lie in [0, 1]")
+            raise ConfigError(
+                "Target range: bce targets must lie in [0, 1]", setting="target_range"
+            )
 
     def make_params(self, rng, cfg):
         loss = cfg["losses"][int(rng.integers(len(cfg["losses"])))]

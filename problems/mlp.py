@@ -3,6 +3,7 @@ y = f₂(W₂h + b₂); by default the lecture's XOR net (tanh hidden, sigmoid o
 
 from __future__ import annotations
 
+from . import settings as S
 from .activation import bias_after_activation_slip, entrywise_step, sigmoid_sign_slips
 from .activations import get_activation
 from .base import (
@@ -13,10 +14,7 @@ from .base import (
     act_label,
     answer_field,
     as_numbers,
-    check_activations,
-    check_decimals,
     check_range,
-    check_size,
     draw,
     latex_vec,
     text_mat,
@@ -54,26 +52,23 @@ class MlpForwardKind(Kind):
         "W2": ("outputs", "hidden"),
         "b2": ("outputs",),
     }
-    defaults = {
-        "inputs": 2,
-        "hidden": [2, 4],
-        "outputs": 1,
-        "input_values": [0, 1],
-        "range": [-2, 2],
-        "decimals": 1,
-        "activations1": ["tanh"],
-        "activations2": ["sigmoid"],
-    }
+    settings = (
+        S.size("inputs", "Inputs", 2, 1, 6),
+        S.size("hidden", "Hidden units", [2, 4], 1, 6),
+        S.size("outputs", "Outputs", 1, 1, 4),
+        S.values("input_values", "Input values", [0, 1]),
+        S.values("range", "Value range", [-2, 2]),
+        S.decimals(default=1),
+        S.activations("activations1", "Hidden activations", ["tanh"]),
+        S.activations("activations2", "Output activations", ["sigmoid"]),
+    )
+    given_symbols = {"x": "x", "W1": "W_1", "b1": "b_1", "W2": "W_2", "b2": "b_2"}
+    named_activations = (("activation1", "alpha1", "f₁"), ("activation2", "alpha2", "f₂"))
+    facet_labels = {"activation": "Activation", "shape": "Shape of W"}
 
-    def validate_config(self, cfg):
-        check_size("inputs", cfg["inputs"], 1, 6)
-        check_size("hidden", cfg["hidden"], 1, 6)
-        check_size("outputs", cfg["outputs"], 1, 4)
-        check_range("input_values", cfg["input_values"])
-        check_range("range", cfg["range"])
-        check_decimals(cfg["decimals"])
-        check_activations("activations1", cfg["activations1"])
-        check_activations("activations2", cfg["activations2"])
+    def facets(self, params):
+        W1 = params["W1"]
+        return {"activation": params["activation1"], "shape": f"{len(W1)}x{len(W1[0])}"}
 
     def make_params(self, rng, cfg):
         n = int(rng.integers(cfg_lo(cfg["inputs"]), cfg_hi(cfg["inputs"]) + 1))

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from . import settings as S
 from .base import ConfigError, Kind, Slip, Step, answer_field, check_size
 
 # (product as written, left operand, right operand). An operand is (symbol, orientation):
@@ -31,14 +32,11 @@ class ShapeCheckKind(Kind):
     slug = "shape_check"
     title = "Shape checks: Wx versus xW"
     param_names = ("a_shape", "b_shape", "product")
-    defaults = {"m": [2, 5], "n": [2, 5], "forms": list(FORMS)}
-
-    def validate_config(self, cfg):
-        check_size("m", cfg["m"], 1, 1000)
-        check_size("n", cfg["n"], 1, 1000)
-        forms = cfg["forms"]
-        if not isinstance(forms, list) or not forms or any(f not in FORMS for f in forms):
-            raise ConfigError(f"forms must be a non-empty list of: {', '.join(FORMS)}")
+    settings = (
+        S.size("m", "Rows m of W", [2, 5], 1, 1000),
+        S.size("n", "Columns n of W", [2, 5], 1, 1000),
+        S.Setting("forms", "Products", "multi-choice", list(FORMS), options=tuple(FORMS)),
+    )
 
     def make_params(self, rng, cfg):
         mlo, mhi = check_size("m", cfg["m"], 1, 1000)
@@ -153,18 +151,18 @@ class ParamCountKind(Kind):
     title = "Counting a Dense stack's parameters"
     param_names = ("layers",)
     sizes = {"layers": ("depth",)}
-    defaults = {"depth": [3, 4], "widths": [2, 3, 4, 5, 8, 10, 16, 32, 64, 128, 784]}
+    settings = (
+        S.size("depth", "Layers (with the input)", [3, 4], 2, 10),
+        S.Setting(
+            "widths",
+            "Layer widths to draw from",
+            "int-list",
+            [2, 3, 4, 5, 8, 10, 16, 32, 64, 128, 784],
+            lo=1,
+            hi=100000,
+        ),
+    )
     default_policy = {"decimals": 0}
-
-    def validate_config(self, cfg):
-        check_size("depth", cfg["depth"], 2, 10)
-        w = cfg["widths"]
-        if (
-            not isinstance(w, list)
-            or not w
-            or any(isinstance(v, bool) or not isinstance(v, int) or not 0 < v <= 100000 for v in w)
-        ):
-            raise ConfigError("widths must be a non-empty list of whole numbers from 1 to 100000")
 
     def make_params(self, rng, cfg):
         lo, hi = check_size("depth", cfg["depth"], 2, 10)

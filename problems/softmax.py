@@ -6,6 +6,7 @@ import math
 
 import numpy as np
 
+from . import settings as S
 from .base import (
     ConfigError,
     Kind,
@@ -13,9 +14,7 @@ from .base import (
     Step,
     answer_field,
     as_numbers,
-    check_decimals,
     check_range,
-    check_size,
     draw,
     fmt,
     latex_num,
@@ -53,12 +52,12 @@ class SoftmaxCrossEntropyKind(Kind):
     title = "Softmax and cross-entropy"
     param_names = ("z", "target")
     sizes = {"z": ("k",)}
-    defaults = {"k": [3, 4], "range": [-2, 3], "decimals": 1}
-
-    def validate_config(self, cfg):
-        check_size("k", cfg["k"], 2, 10)
-        check_range("range", cfg["range"])
-        check_decimals(cfg["decimals"])
+    settings = (
+        S.size("k", "Number of classes", [3, 4], 2, 10),
+        S.values("range", "Value range", [-2, 3]),
+        S.decimals(default=1),
+    )
+    given_symbols = {"z": "z"}
 
     def make_params(self, rng, cfg):
         k = int(rng.integers(cfg_lo(cfg["k"]), cfg_hi(cfg["k"]) + 1))

@@ -1,8 +1,38 @@
-"""The OpenAPI 3 description of /api/v1 (served at /api/v1/openapi.json)."""
+"""The OpenAPI 3 description of /api/v1 (served at /api/v1/openapi.json).
+
+The document is a contract that tests hold the routes to (tests/grader/test_schemathesis.py
+fuzzes every operation with it): a request the schemas allow is one the endpoint reads, a
+request they forbid is refused with a 4xx, and every response matches its declared status,
+media type and schema. So the request schemas state the same bounds as the endpoints'
+validation (taken from the same constants where there are constants), and every error code
+a route can send is in ``ERROR_CODES``."""
 
 from __future__ import annotations
 
 from copy import deepcopy
+
+import problems
+
+from ..models import MODES, ROLES, SCORE_POLICIES, SOLUTION_RELEASES
+from ..services.exports import FORMATS
+from ..services.inputs import MAX_ID, MAX_PROBLEMS
+from ..services.submissions import MAX_KEY
+
+# Every "error" code an /api/v1 response can carry, by the status it comes with.
+ERROR_CODES_BY_STATUS = {
+    "400": ["bad_request", "bad_json", "bad_format", "bad_idempotency_key"],
+    "401": ["unauthorized"],
+    "403": ["forbidden"],
+    "404": ["not_found"],
+    "405": ["method_not_allowed"],
+    "409": ["no_attempts_left", "closed", "not_open", "time_up", "conflict", "started"],
+    "413": ["too_large"],
+    "422": ["format_errors", "invalid_spec"],
+    "429": ["too_many_requests"],
+    "500": ["server_error"],
+    "503": ["unavailable"],
+}
+ERROR_CODES = sorted({c for codes in ERROR_CODES_BY_STATUS.values() for c in codes})
 
 
 def _ref(name: str) -> dict:
@@ -13,11 +43,30 @@ def _json(schema: dict, description: str) -> dict:
     return {"description": description, "content": {"application/json": {"schema": schema}}}
 
 
+def _codes(status: str) -> str:
+    return ", ".join(f"`{c}`" for c in ERROR_CODES_BY_STATUS[status])
+
+
 ERRORS = {
-    "400": _json(_ref("Error"), "Malformed request"),
-    "401": _json(_ref("Error"), "Missing, expired or revoked token"),
-    "403": _json(_ref("Error"), "Not allowed for this user"),
-    "404": _json(_ref("Error"), "No such resource (or not visible to this user)"),
+    "400": _json(_ref("Error"), f"Malformed request ({_codes('400')})"),
+    "401": {
+        **_json(_ref("Error"), "Missing, expired or revoked token (`unauthorized`)"),
+        "headers": {
+            "WWW-Authenticate": {"schema": {"type": "string"}, "description": 'Bearer realm="api"'}
+        },
+    },
+    "403": _json(_ref("Error"), "Not allowed for this user (`forbidden`)"),
+    "404": _json(_ref("Error"), "No such resource, or not visible to this user (`not_found`)"),
+    "413": _json(_ref("Error"), "The body is larger than 2 MB (`too_large`)"),
+    "503": {
+        **_json(
+            _ref("Error"),
+            "The database cannot be reached just now (`unavailable`): try again after "
+            "Retry-After seconds; a submission sent again with the same Idempotency-Key is "
+            "not counted twice",
+        ),
+        "headers": {"Retry-After": {"schema": {"type": "integer"}, "description": "seconds"}},
+    },
 }
 
 
@@ -26,20 +75,103 @@ def errors(*codes: str) -> dict:
     return {code: ERRORS[code] for code in codes}
 
 
-PATH_ID = {"in": "path", "required": True, "schema": {"type": "integer"}}
+def path_id(name: str) -> dict:
+    return {
+        "in": "path",
+        "name": name,
+        "required": True,
+        "schema": {"type": "integer", "minimum": 0, "maximum": MAX_ID},
+    }
+
+
+# Text in a request holds no control character (services.inputs: C0 but tab, line feed and
+# carriage return; DEL; C1): the app refuses it with 400 before any view runs. Strings inside
+# free-form objects (answers, config, policy) are held to the same rule.
+CONTROL = r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f"
+TEXT = {"type": "string", "pattern": f"^[^{CONTROL}]*$"}
+# ... and, where it must not be blank, at least one character that is not white space.
+NONBLANK = f"^[^{CONTROL}]*[^\\s{CONTROL}][^{CONTROL}]*$"
+SPEC_TITLE = {"type": "string", "minLength": 1, "maxLength": 200, "pattern": NONBLANK}
+DATE = {
+    "type": "string",
+    "format": "date-time",
+    "nullable": True,
+    "example": "2026-12-01T23:59:00Z",
+}
+FRACTION = {"type": "number", "minimum": 0, "maximum": 1}
+COUNT_OR_NONE = {"type": "integer", "minimum": 1, "maximum": 10000, "nullable": True}
+
+# The assignment spec's fields as the endpoints read them (services.assignment_spec.validate):
+# every field but title and problems may be left out (its default is given); unknown fields
+# are refused.
+SPEC_FIELDS = {
+    "title": SPEC_TITLE,
+    "mode": {"type": "string", "enum": list(MODES), "default": "homework"},
+    "opens_at": DATE,
+    "due_at": {**DATE, "description": "closes_at must not be before it"},
+    "closes_at": DATE,
+    "late_penalty": {**FRACTION, "default": 0, "description": "a fraction of the score"},
+    "time_limit_minutes": {**COUNT_OR_NONE, "description": "null: no time limit"},
+    "max_attempts": {**COUNT_OR_NONE, "description": "null: unlimited"},
+    "retry_penalty": {**FRACTION, "default": 0, "description": "per attempt after the first"},
+    "solution_release": {
+        "type": "string",
+        "enum": list(SOLUTION_RELEASES),
+        "default": "after_correct",
+    },
+    "score_policy": {"type": "string", "enum": list(SCORE_POLICIES), "default": "best"},
+    "published": {"type": "boolean", "default": False},
+}
+SPEC_PROBLEM = {
+    "type": "object",
+    "required": ["kind"],
+    "additionalProperties": False,
+    "properties": {
+        "title": {**SPEC_TITLE, "description": "default: the kind"},
+        "kind": {"type": "string", "enum": list(problems.KINDS)},
+        "points": {"type": "number", "minimum": 0, "maximum": 10000, "default": 1},
+        "config": {
+            "type": "object",
+            "description": (
+                "the kind's settings, checked by the engine (422 with its message); no "
+                "control character in its strings (400)"
+            ),
+        },
+        "policy": {"type": "object", "description": "the grading policy: tolerances, weights"},
+    },
+}
+SPEC_EXAMPLE = {
+    "title": "Homework 4: one dense layer",
+    "mode": "homework",
+    "due_at": "2026-12-01T23:59:00Z",
+    "max_attempts": 3,
+    "published": True,
+    "problems": [
+        {"title": "Dense layer, 2 → 3", "kind": "dense_forward", "points": 10, "config": {}}
+    ],
+}
+
+# The lecture's worked example: W = [[1, -1], [0, 2], [3, 1]], x = [1, 2], b = [0, 1, -1], ReLU.
+# In the demo course it is problem 1 of "Practice: the lecture's examples".
+WORKED_EXAMPLE_ANSWER = {"answers": {"z": [-1, 5, 4], "y": "[0, 5, 4]"}}
 
 SCHEMAS = {
     "Error": {
         "type": "object",
         "required": ["error", "message"],
         "properties": {
-            "error": {"type": "string", "example": "no_attempts_left"},
-            "message": {"type": "string"},
-            "format_errors": {"type": "object", "additionalProperties": {"type": "string"}},
+            "error": {"type": "string", "enum": ERROR_CODES, "example": "no_attempts_left"},
+            "message": {"type": "string", "description": "a sentence for people"},
+            "format_errors": {
+                "type": "object",
+                "additionalProperties": {"type": "string"},
+                "description": "422 format_errors: answer name → what could not be read",
+            },
         },
     },
     "Token": {
         "type": "object",
+        "required": ["token", "expires_at"],
         "properties": {
             "token": {"type": "string"},
             "expires_at": {"type": "string", "format": "date-time"},
@@ -47,6 +179,7 @@ SCHEMAS = {
     },
     "Me": {
         "type": "object",
+        "required": ["id", "email", "name", "is_admin"],
         "properties": {
             "id": {"type": "integer"},
             "email": {"type": "string"},
@@ -56,48 +189,79 @@ SCHEMAS = {
     },
     "Course": {
         "type": "object",
+        "required": ["id", "code", "title", "role"],
         "properties": {
             "id": {"type": "integer"},
             "code": {"type": "string"},
             "title": {"type": "string"},
-            "role": {"type": "string", "enum": ["instructor", "ta", "student", "admin"]},
+            "role": {"type": "string", "enum": list(ROLES)},
         },
     },
     "AssignmentSummary": {
         "type": "object",
+        "required": [
+            "id",
+            "title",
+            "mode",
+            "published",
+            "opens_at",
+            "due_at",
+            "closes_at",
+            "status",
+            "score",
+            "points",
+            "attempts",
+        ],
         "properties": {
             "id": {"type": "integer"},
             "title": {"type": "string"},
-            "mode": {"type": "string", "enum": ["homework", "quiz", "practice"]},
+            "mode": {"type": "string", "enum": list(MODES)},
             "published": {"type": "boolean"},
             "opens_at": {"type": "string", "format": "date-time", "nullable": True},
             "due_at": {"type": "string", "format": "date-time", "nullable": True},
             "closes_at": {"type": "string", "format": "date-time", "nullable": True},
             "status": {"type": "string", "enum": ["not started", "in progress", "done"]},
-            "score": {"type": "number"},
-            "points": {"type": "number"},
+            "score": {"type": "number", "description": "points earned"},
+            "points": {"type": "number", "description": "points possible"},
             "attempts": {"type": "integer"},
         },
     },
     "AnswerField": {
         "type": "object",
+        "required": ["name", "shape", "label", "symbol", "type"],
         "properties": {
             "name": {"type": "string", "example": "y"},
-            "shape": {"type": "array", "items": {"type": "integer"}, "example": [3]},
+            "shape": {
+                "type": "array",
+                "items": {"type": "integer"},
+                "example": [3],
+                "description": "[] for one number",
+            },
             "label": {"type": "string"},
             "symbol": {"type": "string"},
             "type": {"type": "string", "enum": ["number", "boolean", "choice", "shape"]},
             "options": {"type": "array", "items": {"type": "string"}},
+            "transposable": {"type": "boolean"},
         },
     },
     "Gradebook": {
         "type": "object",
+        "required": ["course", "assignments", "students"],
         "properties": {
-            "course": {"type": "object"},
+            "course": {
+                "type": "object",
+                "required": ["id", "code", "title"],
+                "properties": {
+                    "id": {"type": "integer"},
+                    "code": {"type": "string"},
+                    "title": {"type": "string"},
+                },
+            },
             "assignments": {
                 "type": "array",
                 "items": {
                     "type": "object",
+                    "required": ["id", "title", "points"],
                     "properties": {
                         "id": {"type": "integer"},
                         "title": {"type": "string"},
@@ -109,6 +273,7 @@ SCHEMAS = {
                 "type": "array",
                 "items": {
                     "type": "object",
+                    "required": ["id", "name", "email", "section", "assignments", "total"],
                     "properties": {
                         "id": {"type": "integer"},
                         "name": {"type": "string"},
@@ -117,6 +282,13 @@ SCHEMAS = {
                         "assignments": {
                             "type": "object",
                             "description": "assignment id → points, null (nothing submitted) or EX",
+                            "additionalProperties": {
+                                "nullable": True,
+                                "anyOf": [
+                                    {"type": "number"},
+                                    {"type": "string", "enum": ["EX"]},
+                                ],
+                            },
                         },
                         "total": {"type": "number"},
                     },
@@ -124,38 +296,48 @@ SCHEMAS = {
             },
         },
     },
-    "AssignmentSpec": {
+    "AssignmentSpecInput": {
         "type": "object",
         "required": ["title", "problems"],
+        "additionalProperties": False,
         "properties": {
-            "id": {"type": "integer", "readOnly": True},
-            "title": {"type": "string"},
-            "mode": {"type": "string", "enum": ["homework", "quiz", "practice"]},
-            "opens_at": {"type": "string", "format": "date-time", "nullable": True},
-            "due_at": {"type": "string", "format": "date-time", "nullable": True},
-            "closes_at": {"type": "string", "format": "date-time", "nullable": True},
-            "late_penalty": {"type": "number"},
-            "time_limit_minutes": {"type": "integer", "nullable": True},
-            "max_attempts": {"type": "integer", "nullable": True},
-            "retry_penalty": {"type": "number"},
-            "solution_release": {
-                "type": "string",
-                "enum": ["after_correct", "after_attempts", "after_due", "never"],
+            **SPEC_FIELDS,
+            "problems": {
+                "type": "array",
+                "minItems": 1,
+                "maxItems": MAX_PROBLEMS,
+                "items": SPEC_PROBLEM,
             },
-            "score_policy": {"type": "string", "enum": ["best", "last"]},
-            "published": {"type": "boolean"},
+        },
+        "example": SPEC_EXAMPLE,
+    },
+    "AssignmentSpecExport": {
+        "type": "object",
+        "required": [*SPEC_FIELDS, "problems"],
+        "additionalProperties": False,
+        "properties": {
+            **SPEC_FIELDS,
             "problems": {
                 "type": "array",
                 "items": {
-                    "type": "object",
-                    "required": ["kind"],
-                    "properties": {
-                        "title": {"type": "string"},
-                        "kind": {"type": "string"},
-                        "points": {"type": "number"},
-                        "config": {"type": "object"},
-                        "policy": {"type": "object"},
-                    },
+                    **SPEC_PROBLEM,
+                    "required": ["title", "kind", "points", "config", "policy"],
+                },
+            },
+        },
+    },
+    "AssignmentSpec": {
+        "type": "object",
+        "required": ["id", *SPEC_FIELDS, "problems"],
+        "additionalProperties": False,
+        "properties": {
+            "id": {"type": "integer"},
+            **SPEC_FIELDS,
+            "problems": {
+                "type": "array",
+                "items": {
+                    **SPEC_PROBLEM,
+                    "required": ["title", "kind", "points", "config", "policy"],
                 },
             },
         },
@@ -165,11 +347,13 @@ SCHEMAS = {
             _ref("Error"),
             {
                 "type": "object",
+                "required": ["errors"],
                 "properties": {
                     "errors": {
                         "type": "array",
                         "items": {
                             "type": "object",
+                            "required": ["line", "message"],
                             "properties": {
                                 "line": {"type": "integer", "nullable": True},
                                 "message": {"type": "string"},
@@ -182,6 +366,7 @@ SCHEMAS = {
     },
     "Step": {
         "type": "object",
+        "required": ["title", "text", "latex"],
         "properties": {
             "title": {"type": "string"},
             "text": {"type": "string"},
@@ -190,18 +375,39 @@ SCHEMAS = {
     },
     "Problem": {
         "type": "object",
+        "required": [
+            "id",
+            "position",
+            "title",
+            "kind",
+            "points",
+            "params",
+            "prompt",
+            "answer_fields",
+            "tolerance",
+            "attempts_used",
+            "attempts_left",
+            "best_score",
+            "correct",
+            "accepting",
+            "solution",
+        ],
         "properties": {
             "id": {"type": "integer"},
             "position": {"type": "integer"},
             "title": {"type": "string"},
-            "kind": {"type": "string"},
+            "kind": {"type": "string", "enum": list(problems.KINDS)},
             "points": {"type": "number"},
             "params": {"type": "object", "description": "This student's numbers"},
             "prompt": {"type": "string"},
-            "answer_fields": {"type": "array", "items": _ref("AnswerField")},
+            "answer_fields": {
+                "type": "array",
+                "items": _ref("AnswerField"),
+                "description": "the names and shapes a submission's answers must have",
+            },
             "tolerance": {"type": "string"},
             "attempts_used": {"type": "integer"},
-            "attempts_left": {"type": "integer", "nullable": True},
+            "attempts_left": {"type": "integer", "nullable": True, "description": "null: no cap"},
             "best_score": {"type": "number", "nullable": True},
             "correct": {"type": "boolean"},
             "accepting": {"type": "boolean"},
@@ -210,13 +416,24 @@ SCHEMAS = {
     },
     "Assignment": {
         "type": "object",
+        "required": [
+            "id",
+            "course_id",
+            "title",
+            "mode",
+            "due_at",
+            "closes_at",
+            "max_attempts",
+            "time_limit_minutes",
+            "problems",
+        ],
         "properties": {
             "id": {"type": "integer"},
             "course_id": {"type": "integer"},
             "title": {"type": "string"},
-            "mode": {"type": "string"},
-            "due_at": {"type": "string", "nullable": True},
-            "closes_at": {"type": "string", "nullable": True},
+            "mode": {"type": "string", "enum": list(MODES)},
+            "due_at": {"type": "string", "format": "date-time", "nullable": True},
+            "closes_at": {"type": "string", "format": "date-time", "nullable": True},
             "max_attempts": {"type": "integer", "nullable": True},
             "time_limit_minutes": {"type": "integer", "nullable": True},
             "problems": {"type": "array", "items": _ref("Problem")},
@@ -228,19 +445,36 @@ SCHEMAS = {
         "properties": {
             "answers": {
                 "type": "object",
-                "description": "answer name → number, list, nested list or string",
-                "example": {"z": [-1, 5, 4], "y": "[0, 5, 4]"},
+                "description": (
+                    "answer name → number, list, nested list or string, with the names and "
+                    "shapes of the problem's answer_fields (GET /assignments/{id}); another "
+                    "name or shape is a 422 format error and uses no attempt; a control "
+                    "character in any string is a 400"
+                ),
             }
         },
     },
     "Submission": {
         "type": "object",
+        "required": [
+            "id",
+            "attempt",
+            "variant",
+            "submitted_at",
+            "answers",
+            "score",
+            "raw_score",
+            "late",
+            "results",
+            "misconceptions",
+            "feedback",
+        ],
         "properties": {
             "id": {"type": "integer"},
             "attempt": {"type": "integer"},
             "variant": {"type": "integer"},
             "submitted_at": {"type": "string", "format": "date-time"},
-            "answers": {"type": "object"},
+            "answers": {"type": "object", "description": "as sent"},
             "score": {"type": "number", "description": "after late and retry penalties, 0 to 1"},
             "raw_score": {"type": "number"},
             "late": {"type": "boolean"},
@@ -254,6 +488,7 @@ SCHEMAS = {
             _ref("Submission"),
             {
                 "type": "object",
+                "required": ["attempts_left", "best_score", "solution"],
                 "properties": {
                     "attempts_left": {"type": "integer", "nullable": True},
                     "best_score": {"type": "number", "nullable": True},
@@ -264,7 +499,17 @@ SCHEMAS = {
     },
 }
 
-PROBLEM_PARAMS = [dict(PATH_ID, name="assignment_id"), dict(PATH_ID, name="problem_id")]
+PROBLEM_PARAMS = [path_id("assignment_id"), path_id("problem_id")]
+SPEC_BODY = {
+    "required": True,
+    "content": {
+        "application/json": {"schema": _ref("AssignmentSpecInput")},
+        "application/yaml": {"schema": _ref("AssignmentSpecInput")},
+    },
+}
+SPEC_REFUSED = _json(
+    _ref("SpecErrors"), "The spec has errors (`invalid_spec`, each with its line); nothing written"
+)
 
 PATHS = {
     "/tokens": {
@@ -279,8 +524,8 @@ PATHS = {
                             "type": "object",
                             "required": ["email", "password"],
                             "properties": {
-                                "email": {"type": "string"},
-                                "password": {"type": "string"},
+                                "email": TEXT,
+                                "password": TEXT,
                             },
                         }
                     }
@@ -289,20 +534,35 @@ PATHS = {
             "responses": {
                 "201": _json(_ref("Token"), "A new token (shown once)"),
                 "400": ERRORS["400"],
-                "401": ERRORS["401"],
+                "401": _json(
+                    _ref("Error"),
+                    "Wrong email or password (`unauthorized`), the same answer for an email "
+                    "that has no account",
+                ),
+                "413": ERRORS["413"],
+                "429": {
+                    **_json(
+                        _ref("Error"),
+                        "Too many failed logins from this address or for this email "
+                        "(`too_many_requests`): try again after Retry-After seconds",
+                    ),
+                    "headers": {
+                        "Retry-After": {"schema": {"type": "integer"}, "description": "seconds"}
+                    },
+                },
             },
         }
     },
     "/tokens/current": {
         "delete": {
             "summary": "Revoke the token in use",
-            "responses": {"204": {"description": "Revoked"}, "401": ERRORS["401"]},
+            "responses": {"204": {"description": "Revoked"}, **errors("400", "401")},
         }
     },
     "/me": {
         "get": {
             "summary": "The token's user",
-            "responses": {"200": _json(_ref("Me"), "The user"), "401": ERRORS["401"]},
+            "responses": {"200": _json(_ref("Me"), "The user"), **errors("400", "401")},
         }
     },
     "/courses": {
@@ -310,17 +570,17 @@ PATHS = {
             "summary": "My courses",
             "responses": {
                 "200": _json({"type": "array", "items": _ref("Course")}, "Courses with my role"),
-                "401": ERRORS["401"],
+                **errors("400", "401"),
             },
         }
     },
     "/assignments/{assignment_id}": {
         "get": {
             "summary": "An assignment with my own variant of each problem (created on first view)",
-            "parameters": [dict(PATH_ID, name="assignment_id")],
+            "parameters": [path_id("assignment_id")],
             "responses": {
                 "200": _json(_ref("Assignment"), "The assignment"),
-                **errors("401", "403", "404"),
+                **errors("400", "401", "403", "404"),
             },
         }
     },
@@ -333,21 +593,63 @@ PATHS = {
                     "in": "header",
                     "name": "Idempotency-Key",
                     "required": False,
-                    "schema": {"type": "string", "maxLength": 200},
-                    "description": "Sent again with the same key, the first result is returned and no attempt is used",
+                    "schema": {
+                        "type": "string",
+                        "minLength": 1,
+                        "maxLength": MAX_KEY,
+                        "pattern": NONBLANK,
+                    },
+                    "description": (
+                        "Sent again with the same key, the first result is returned (with the "
+                        "header Idempotent-Replayed: true) and no attempt is used"
+                    ),
                 },
             ],
             "requestBody": {
                 "required": True,
-                "content": {"application/json": {"schema": _ref("SubmissionRequest")}},
+                "content": {
+                    "application/json": {
+                        "schema": _ref("SubmissionRequest"),
+                        "examples": {
+                            "worked_example": {
+                                "summary": "The right answer to the lecture's worked example",
+                                "description": (
+                                    "For the problem W = [[1, -1], [0, 2], [3, 1]], "
+                                    "x = [1, 2], b = [0, 1, -1], ReLU (in the demo course: "
+                                    "problem 1 of “Practice: the lecture's examples”); an "
+                                    "entry may be a number or text, a list may be JSON or a "
+                                    "string. Another problem has its own names and shapes: "
+                                    "see its answer_fields."
+                                ),
+                                "value": WORKED_EXAMPLE_ANSWER,
+                            }
+                        },
+                    }
+                },
             },
             "responses": {
-                "201": _json(_ref("SubmissionResult"), "Graded and stored"),
+                "201": {
+                    **_json(_ref("SubmissionResult"), "Graded and stored"),
+                    "headers": {
+                        "Idempotent-Replayed": {
+                            "schema": {"type": "string", "enum": ["true"]},
+                            "description": "present when the first result is returned again",
+                        }
+                    },
+                },
                 **errors("400", "401", "403", "404"),
                 "409": _json(
-                    _ref("Error"), "Not accepted now: no_attempts_left, closed, not_open, time_up"
+                    _ref("Error"),
+                    "Not accepted now: `not_open`, `closed`, `time_up`, `no_attempts_left`; "
+                    "`conflict`: another attempt was being saved at the same moment, send it "
+                    "again (nothing was saved)",
                 ),
-                "422": _json(_ref("Error"), "Format errors: nothing graded, no attempt used"),
+                "413": ERRORS["413"],
+                "422": _json(
+                    _ref("Error"),
+                    "Format errors (`format_errors`, with format_errors): nothing graded, "
+                    "no attempt used",
+                ),
             },
         },
         "get": {
@@ -355,19 +657,19 @@ PATHS = {
             "parameters": PROBLEM_PARAMS,
             "responses": {
                 "200": _json({"type": "array", "items": _ref("Submission")}, "Oldest first"),
-                **errors("401", "403", "404"),
+                **errors("400", "401", "403", "404"),
             },
         },
     },
     "/courses/{course_id}/gradebook": {
         "get": {
             "summary": "The course's gradebook (instructors and TAs)",
-            "parameters": [dict(PATH_ID, name="course_id")],
+            "parameters": [path_id("course_id")],
             "responses": {
                 "200": _json(
                     _ref("Gradebook"), "Points per student and assignment; EX for excused"
                 ),
-                **errors("401", "403", "404"),
+                **errors("400", "401", "403", "404"),
             },
         }
     },
@@ -375,16 +677,12 @@ PATHS = {
         "get": {
             "summary": "The gradebook as CSV, streamed (instructors and TAs)",
             "parameters": [
-                dict(PATH_ID, name="course_id"),
+                path_id("course_id"),
                 {
                     "in": "query",
                     "name": "format",
                     "required": False,
-                    "schema": {
-                        "type": "string",
-                        "enum": ["canvas", "wide", "long"],
-                        "default": "canvas",
-                    },
+                    "schema": {"type": "string", "enum": list(FORMATS), "default": "canvas"},
                 },
             ],
             "responses": {
@@ -399,56 +697,59 @@ PATHS = {
     "/courses/{course_id}/assignments": {
         "get": {
             "summary": "Assignments of a course (students: published ones)",
-            "parameters": [dict(PATH_ID, name="course_id")],
+            "parameters": [path_id("course_id")],
             "responses": {
                 "200": _json({"type": "array", "items": _ref("AssignmentSummary")}, "Assignments"),
-                **errors("401", "403", "404"),
+                **errors("400", "401", "403", "404"),
             },
         },
         "post": {
             "summary": "Create an assignment from a spec (instructors); JSON, or YAML as application/yaml",
-            "parameters": [dict(PATH_ID, name="course_id")],
-            "requestBody": {
-                "required": True,
-                "content": {
-                    "application/json": {"schema": _ref("AssignmentSpec")},
-                    "application/yaml": {"schema": _ref("AssignmentSpec")},
-                },
-            },
+            "parameters": [path_id("course_id")],
+            "requestBody": SPEC_BODY,
             "responses": {
                 "201": _json(_ref("AssignmentSpec"), "Created, with its id"),
-                **errors("400", "401", "403", "404"),
-                "422": _json(_ref("SpecErrors"), "The spec has errors; nothing written"),
+                **errors("400", "401", "403", "404", "413"),
+                "422": SPEC_REFUSED,
             },
         },
     },
     "/assignments/{assignment_id}/spec": {
         "get": {
             "summary": "An assignment as a spec (instructors); ?format=yaml for the YAML export",
-            "parameters": [dict(PATH_ID, name="assignment_id")],
+            "parameters": [
+                path_id("assignment_id"),
+                {
+                    "in": "query",
+                    "name": "format",
+                    "required": False,
+                    "schema": {"type": "string", "enum": ["json", "yaml"], "default": "json"},
+                },
+            ],
             "responses": {
-                "200": _json(_ref("AssignmentSpec"), "The spec"),
-                **errors("401", "403", "404"),
+                "200": {
+                    "description": "The spec: JSON with its id, or the YAML export (no id)",
+                    "content": {
+                        "application/json": {"schema": _ref("AssignmentSpec")},
+                        "application/yaml": {"schema": _ref("AssignmentSpecExport")},
+                    },
+                },
+                **errors("400", "401", "403", "404"),
             },
         },
         "put": {
             "summary": "Replace an assignment's settings and problems (instructors)",
-            "parameters": [dict(PATH_ID, name="assignment_id")],
-            "requestBody": {
-                "required": True,
-                "content": {
-                    "application/json": {"schema": _ref("AssignmentSpec")},
-                    "application/yaml": {"schema": _ref("AssignmentSpec")},
-                },
-            },
+            "parameters": [path_id("assignment_id")],
+            "requestBody": SPEC_BODY,
             "responses": {
                 "200": _json(_ref("AssignmentSpec"), "Updated"),
-                **errors("400", "401", "403", "404"),
+                **errors("400", "401", "403", "404", "413"),
                 "409": _json(
                     _ref("Error"),
-                    "Students have started: problems' kinds, configs and order are fixed",
+                    "Students have started (`started`): problems' kinds, configs and order are "
+                    "fixed",
                 ),
-                "422": _json(_ref("SpecErrors"), "The spec has errors; nothing written"),
+                "422": SPEC_REFUSED,
             },
         },
     },
@@ -456,19 +757,40 @@ PATHS = {
         "get": {
             "summary": "This document",
             "security": [],
-            "responses": {"200": {"description": "OpenAPI 3"}},
+            "responses": {
+                "200": _json({"type": "object", "required": ["openapi", "paths"]}, "OpenAPI 3")
+            },
         }
     },
 }
 
 
+# Responses any operation may give, whatever it does: the app's input checks (a control
+# character anywhere in the request, JSON nested too deep) answer 400 before any view runs,
+# and every operation that reads the database answers 503 while it cannot be reached.
+EVERY_OPERATION = ("400", "503")
+NO_DATABASE = {"/openapi.json"}
+
+
 def openapi_document() -> dict:
+    paths = deepcopy(PATHS)
+    for path, item in paths.items():
+        for operation in item.values():
+            for code in EVERY_OPERATION:
+                if code == "503" and path in NO_DATABASE:
+                    continue
+                operation["responses"].setdefault(code, deepcopy(ERRORS[code]))
     return {
         "openapi": "3.0.3",
         "info": {
             "title": "NN Grader API",
             "version": "1.0.0",
-            "description": 'Students\' own variants and submissions. Errors: {"error": code, "message": text}.',
+            "description": (
+                'Students\' own variants and submissions. Errors: {"error": code, "message": '
+                "text}, with these codes: " + ", ".join(ERROR_CODES) + ". Every operation may "
+                "also answer 405 (`method_not_allowed`, with an Allow header) to another method "
+                "and 500 (`server_error`)."
+            ),
         },
         "servers": [{"url": "/api/v1"}],
         "security": [{"bearer": []}],
@@ -476,5 +798,5 @@ def openapi_document() -> dict:
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
             "schemas": deepcopy(SCHEMAS),
         },
-        "paths": deepcopy(PATHS),
+        "paths": paths,
     }

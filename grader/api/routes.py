@@ -348,7 +348,10 @@ def _instructors_assignment(assignment_id: int):
 @bp.get("/assignments/<int:assignment_id>/spec")
 def read_spec(assignment_id: int):
     a = _instructors_assignment(assignment_id)
-    if request.args.get("format") == "yaml":
+    fmt = request.args.get("format", "json")
+    if fmt not in ("json", "yaml"):
+        raise ApiError(400, "bad_format", "format must be json or yaml")
+    if fmt == "yaml":
         return Response(export_yaml(a), mimetype="application/yaml")
     return jsonify({"id": a.id, **to_spec(a)})
 

@@ -1,5 +1,5 @@
-"""Instructor forms. The problem-template form is built per kind from the kind's config
-defaults, so every kind's settings are editable without a hand-written form each."""
+"""Instructor forms. The problem-template form is built from the kind's declared settings
+(``Kind.settings``: name, label, type, help), so a kind needs no form code of its own."""
 
 from __future__ import annotations
 
@@ -31,53 +31,11 @@ from wtforms.validators import (
 )
 
 import problems
-from problems.activations import ACTIVATIONS
-from problems.choice import SCENARIOS
-from problems.dense import LOSSES
 from problems.grading import ENTRY_MODES
-from problems.shapes import FORMS
 
 from ..models import MODES, SCORE_POLICIES
 from ..services import as_sentence
 from ..services.inputs import MAX_ID, bad_text_in, too_deep_json
-
-VOCABULARY = {
-    "activations": list(ACTIVATIONS),
-    "activations1": list(ACTIVATIONS),
-    "activations2": list(ACTIVATIONS),
-    "losses": list(LOSSES),
-    "forms": list(FORMS),
-    "scenarios": list(SCENARIOS),
-}
-LABELS = {
-    "m": "Outputs m",
-    "n": "Inputs n",
-    "size": "Number of entries",
-    "k": "Number of classes",
-    "range": "Value range",
-    "decimals": "Decimals (0 = whole numbers)",
-    "activations": "Activations",
-    "alpha": "α (leaky ReLU, ELU; blank = default)",
-    "allow_kink": "Allow z = 0 (the kink)",
-    "mixed_signs": "Make z show both signs",
-    "losses": "Losses",
-    "target_range": "Target range",
-    "target_decimals": "Target decimals",
-    "inputs": "Inputs",
-    "hidden": "Hidden units",
-    "outputs": "Outputs",
-    "input_values": "Input values",
-    "activations1": "Hidden activations",
-    "activations2": "Output activations",
-    "forms": "Products",
-    "depth": "Layers (with the input)",
-    "widths": "Layer widths to draw from",
-    "length": "Units in the chain",
-    "w_range": "Weight range",
-    "z_range": "z range",
-    "scenarios": "Scenarios",
-    "n_options": "Options shown",
-}
 
 
 def pairs(items) -> list[SelectChoice]:
@@ -124,26 +82,42 @@ class JsonField(TextAreaField):
         return json.dumps(self.data) if self.data else ""
 
 
-def config_field_names(kind: str) -> list[tuple[str, str]]:
-    """(config key, form shape) for a kind: 'range', 'size', 'int', 'float?', 'bool',
-    'choices', 'ints'."""
-    out = []
-    for key, default in problems.get(kind).defaults.items():
-        if key in VOCABULARY:
-            out.append((key, "choices"))
-        elif key == "widths":
-            out.append((key, "ints"))
-        elif isinstance(default, bool):
-            out.append((key, "bool"))
-        elif default is None:
-            out.append((key, "float?"))
-        elif isinstance(default, list) and len(default) == 2 and key.endswith(("range", "values")):
-            out.append((key, "range"))
-        elif isinstance(default, list) and len(default) == 2:
-            out.append((key, "size"))
-        else:
-            out.append((key, "int"))
-    return out
+def _is_pair(setting) -> bool:
+    """A range is drawn as two fields, from and to."""
+    return setting.type == "range"
+
+
+def config_fields(setting) -> dict:
+    """The form field(s) of one declared setting, by name (``cfg_<name>``, or ``_lo``/``_hi``
+    for a range), built from its type alone."""
+    name, label, help_ = f"cfg_{setting.name}", setting.label, setting.help
+    t = setting.type
+    if t == "range":
+        field_type = IntegerField if setting.whole else FloatField
+        return {
+            f"{name}_lo": field_type(f"{label}: from", [InputRequired()], description=help_),
+            f"{name}_hi": field_type(f"{label}: to", [InputRequired()]),
+        }
+    if t == "multi-choice":
+        return {name: MultiCheckboxField(label, choices=list(setting.options), description=help_)}
+    if t == "choice":
+        return {name: SelectField(label, choices=list(setting.options), description=help_)}
+    if t == "int-list":
+        return {
+            name: StringField(
+                label, description=help_ or "Whole numbers separated by commas, e.g. 2, 4, 8."
+            )
+        }
+    if t == "matrix":
+        return {
+            name: JsonField(label, description=help_ or "Rows of numbers, e.g. [[1, 2], [3, 4]].")
+        }
+    if t == "bool":
+        return {name: BooleanField(label, description=help_)}
+    if t == "float":
+        required = Optional() if setting.optional else InputRequired()
+        return {name: FloatField(label, [required], description=help_)}
+    return {name: IntegerField(label, [InputRequired()], description=help_)}
 
 
 def template_form_class(kind: str) -> type[FlaskForm]:
@@ -191,23 +165,8 @@ def template_form_class(kind: str) -> type[FlaskForm]:
             default="entries",
         ),
     }
-    for key, shape in config_field_names(kind):
-        label = LABELS.get(key, key)
-        name = f"cfg_{key}"
-        if shape == "choices":
-            attrs[name] = MultiCheckboxField(label, choices=VOCABULARY[key])
-        elif shape == "ints":
-            attrs[name] = StringField(label, description="Whole numbers separated by commas")
-        elif shape == "bool":
-            attrs[name] = BooleanField(label)
-        elif shape == "float?":
-            attrs[name] = FloatField(label, validators=[Optional()])
-        elif shape in ("range", "size"):
-            field_type = FloatField if shape == "range" else IntegerField
-            attrs[name + "_lo"] = field_type(f"{label}: from", validators=[InputRequired()])
-            attrs[name + "_hi"] = field_type(f"{label}: to", validators=[InputRequired()])
-        else:
-            attrs[name] = IntegerField(label, validators=[InputRequired()])
+    for setting in problems.get(kind).settings:
+        attrs.update(config_fields(setting))
     attrs["kind_slug"] = kind
     return type(f"TemplateForm_{kind}", (FlaskForm,), attrs)
 
@@ -217,16 +176,16 @@ def fill_template_form(form, kind: str, config: dict, policy: dict, title: str) 
     cfg = problems.get(kind).configure({k: v for k, v in config.items()})
     form.title.data = title
     form.fixed.data = config.get("fixed") or {}
-    for key, shape in config_field_names(kind):
-        value = cfg[key]
-        if shape in ("range", "size"):
-            lo, hi = (value, value) if isinstance(value, int) else value
-            getattr(form, f"cfg_{key}_lo").data = lo
-            getattr(form, f"cfg_{key}_hi").data = hi
-        elif shape == "ints":
-            getattr(form, f"cfg_{key}").data = ", ".join(str(v) for v in value)
+    for setting in problems.get(kind).settings:
+        value, name = cfg[setting.name], f"cfg_{setting.name}"
+        if _is_pair(setting):
+            lo, hi = value if isinstance(value, list | tuple) else (value, value)
+            getattr(form, f"{name}_lo").data = lo
+            getattr(form, f"{name}_hi").data = hi
+        elif setting.type == "int-list":
+            getattr(form, name).data = ", ".join(str(v) for v in value)
         else:
-            getattr(form, f"cfg_{key}").data = value
+            getattr(form, name).data = value
     if policy.get("decimals") is not None:
         form.tolerance.data, form.decimals_policy.data = "decimals", policy["decimals"]
     elif policy.get("sigfigs") is not None:
@@ -243,22 +202,27 @@ def fill_template_form(form, kind: str, config: dict, policy: dict, title: str) 
 def read_template_form(form, kind: str) -> tuple[dict, dict]:
     """(config, policy) from a validated form; ValueError naming the field when a value is off."""
     config: dict = {}
-    for key, shape in config_field_names(kind):
-        if shape in ("range", "size"):
-            config[key] = [getattr(form, f"cfg_{key}_lo").data, getattr(form, f"cfg_{key}_hi").data]
-        elif shape == "ints":
-            text = getattr(form, f"cfg_{key}").data or ""
+    kind_obj = problems.get(kind)
+    for setting in kind_obj.settings:
+        name = f"cfg_{setting.name}"
+        if _is_pair(setting):
+            lo, hi = getattr(form, f"{name}_lo").data, getattr(form, f"{name}_hi").data
+            # a size whose default is one number is stored as one number when from = to
+            one = lo == hi and not isinstance(setting.default, list)
+            config[setting.name] = lo if one else [lo, hi]
+        elif setting.type == "int-list":
+            text = getattr(form, name).data or ""
             try:
-                config[key] = [int(v) for v in text.replace(" ", "").split(",") if v]
+                config[setting.name] = [int(v) for v in text.replace(" ", "").split(",") if v]
             except ValueError:
                 raise ValueError(
-                    f"cfg_{key}", "Give whole numbers separated by commas, e.g. 2, 4, 8."
+                    name, f"{setting.label}: give whole numbers separated by commas, e.g. 2, 4, 8."
                 ) from None
         else:
-            config[key] = getattr(form, f"cfg_{key}").data
+            config[setting.name] = getattr(form, name).data
     if form.fixed.data:
         config["fixed"] = form.fixed.data
-    defaults = problems.get(kind).defaults
+    defaults = kind_obj.defaults
     config = {k: v for k, v in config.items() if k == "fixed" or v != defaults.get(k)}
     policy: dict = {"entry": form.entry.data, "partial_credit": form.partial_credit.data}
     if form.tolerance.data == "sigfigs":

@@ -29,10 +29,10 @@ from ..services import regrade as regrade_service
 from ..services.access import assignment_in, course_for, student_in, template_in
 from ..services.assignment_spec import (
     SpecError,
-    check_template,
     export_yaml,
     has_started,
     import_assignment,
+    template_errors,
 )
 from ..services.errors import Conflict
 from ..services.exports import FORMATS, export_lines, filename
@@ -116,20 +116,16 @@ def _save_template(form, kind: str) -> tuple[dict, dict] | None:
         field, message = exc.args
         getattr(form, field).errors.append(message)
         return None
-    message = check_template(kind, config, policy)
-    if message:
-        target = form.title
-        for name in sorted((f.name for f in form), key=len, reverse=True):
-            key = name.removeprefix("cfg_").removesuffix("_lo").removesuffix("_hi")
-            if name.startswith("cfg_") and key in message:
-                target = getattr(form, name)
-                break
-        else:
-            if "pin" in message or "W is" in message or "needs" in message:
-                target = form.fixed
-            elif any(w in message for w in ("rtol", "atol", "sigfigs", "decimals must", "entry")):
-                target = form.rtol
+    errors = template_errors(kind, config, policy)
+    for setting, message in errors:
+        # the engine names the setting each message concerns: put it on that field
+        fields = {"fixed": "fixed", "policy": "rtol", None: "title"}
+        name = fields.get(setting) or f"cfg_{setting}"
+        target = getattr(form, name, None)
+        if target is None:  # a range: the message stands by its "from" field
+            target = getattr(form, f"{name}_lo", form.title)
         target.errors = list(target.errors) + [as_sentence(message)]
+    if errors:
         return None
     return config, policy
 
@@ -228,8 +224,8 @@ def preview(course_id: int, template_id: int):
     if variant_params is not None:
         context = {
             "prompt": kind.prompt(variant_params),
-            "given": render.given(variant_params),
-            "activations": render.activation_names(variant_params),
+            "given": render.given(t.kind, variant_params),
+            "activations": render.activation_names(t.kind, variant_params),
             "key": kind.solve(variant_params),
             "steps": render.steps(t.kind, variant_params),
             "fields": kind.answer_fields(variant_params),

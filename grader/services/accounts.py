@@ -17,6 +17,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..extensions import db
 from ..models import LoginThrottle, User, UTCDateTime, utcnow
+from .inputs import bad_text
 
 EMAIL_RE = re.compile(r"^[^@\s,;<>\"]+@[^@\s,;<>\"]+\.[^@\s,;<>\"]+$")
 MIN_PASSWORD = 8
@@ -48,8 +49,13 @@ def check_new_password(password: str) -> None:
 def new_user(email: str, name: str, password: str | None = None, is_admin: bool = False) -> User:
     """A User added to the session (not committed); AccountError for bad input or a taken
     email. With no password the account cannot log in until one is set."""
-    email = normalise_email(email)
     name = (name or "").strip()
+    for text, what in ((email or "", "the email"), (name, "the name")):
+        # the web checks every field before any view; the CLI and services reach here direct
+        problem = bad_text(text, what)
+        if problem:
+            raise AccountError(problem)
+    email = normalise_email(email)
     if not name or len(name) > 200:
         raise AccountError("a name of 1 to 200 characters is needed")
     if db.session.scalar(sa.select(User.id).where(User.email == email)):

@@ -60,7 +60,9 @@ class SpecError(ValueError):
 
 
 def _time(t: datetime | None) -> str | None:
-    return t.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ") if t else None
+    # isoformat, not strftime: %Y does not pad a year before 1000 to four digits ("2-01-01"),
+    # which no reader takes back.
+    return t.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z") if t else None
 
 
 def to_spec(a: Assignment) -> dict:
@@ -206,7 +208,13 @@ def validate(spec: Any, lines: dict[tuple, int] | None = None) -> dict:
         if not isinstance(value, datetime):
             err((key,), f"{key} must be a date and time such as 2026-12-01T23:59:00Z")
             continue
-        out[key] = value if value.tzinfo else value.replace(tzinfo=UTC)
+        value = value if value.tzinfo else value.replace(tzinfo=UTC)
+        try:  # stored in UTC: 0001-01-01T00:00:00+05:00 has no UTC time
+            value.astimezone(UTC)
+        except OverflowError:
+            err((key,), f"{key} is out of range: a date and time from year 1 to 9999 in UTC")
+            continue
+        out[key] = value
     if all(out.get(k) for k in ("due_at", "closes_at")) and out["closes_at"] < out["due_at"]:
         err(("closes_at",), "closes_at must not be before due_at")
     for key, lo, hi in (("late_penalty", 0, 1), ("retry_penalty", 0, 1)):
@@ -249,7 +257,8 @@ def validate(spec: Any, lines: dict[tuple, int] | None = None) -> dict:
                 f"problem {i + 1}: unknown field {key!r}; fields: {', '.join(PROBLEM_FIELDS)}",
             )
         kind = p.get("kind")
-        if kind not in problems.KINDS:
+        known = isinstance(kind, str) and kind in problems.KINDS  # a mapping is unhashable
+        if not known:
             err(
                 (*where, "kind"),
                 f"problem {i + 1}: unknown kind {kind!r}; kinds: {', '.join(problems.KINDS)}",
@@ -268,13 +277,15 @@ def validate(spec: Any, lines: dict[tuple, int] | None = None) -> dict:
         for key, value in (("config", config), ("policy", policy)):
             if not isinstance(value, dict):
                 err((*where, key), f"problem {i + 1}: {key} must be a mapping")
-        if kind in problems.KINDS and isinstance(config, dict) and isinstance(policy, dict):
-            message = check_template(kind, config, policy)
-            if message:
-                err(
-                    (*where, "config" if "policy" not in message else "policy"),
-                    f"problem {i + 1}: {message}",
-                )
+        if known and isinstance(config, dict) and isinstance(policy, dict):
+            for setting, message in template_errors(kind, config, policy):
+                if setting == "policy":
+                    path: tuple = (*where, "policy")
+                elif setting is not None and setting in config:
+                    path = (*where, "config", setting)
+                else:
+                    path = (*where, "config")
+                err(path, f"problem {i + 1}: {message}")
         out["problems"].append(
             {
                 "title": ptitle,
@@ -289,17 +300,33 @@ def validate(spec: Any, lines: dict[tuple, int] | None = None) -> dict:
     return out
 
 
-def check_template(kind: str, config: dict, policy: dict) -> str | None:
-    """None if the engine accepts the config and policy (a variant is generated to be sure),
-    else the engine's message."""
+def template_errors(kind: str, config: dict, policy: dict) -> list[tuple[str | None, str]]:
+    """Every (setting, message) the engine finds in a config and policy, all at once; empty
+    if it accepts them (a variant is generated to be sure). ``setting`` is a declared
+    setting's name, ``"fixed"`` (pinned parameters), ``"policy"`` or None."""
+    k = problems.get(kind)
+    errors: list[tuple[str | None, str]] = []
     try:
-        k = problems.get(kind)
         k.generate(0, config)
+    except problems.ConfigError as exc:
+        errors += exc.errors
+    except (TypeError, ValueError) as exc:
+        errors.append((None, str(exc)))
+    try:
         k.policy(policy)
+    except problems.ConfigError as exc:
+        errors += [("policy", message) for _setting, message in exc.errors]
+    try:
         json.dumps([config, policy])
-    except (problems.ConfigError, TypeError, ValueError) as exc:
-        return str(exc)
-    return None
+    except (TypeError, ValueError) as exc:
+        errors.append((None, str(exc)))
+    return errors
+
+
+def check_template(kind: str, config: dict, policy: dict) -> str | None:
+    """None if the engine accepts the config and policy, else its messages joined."""
+    errors = template_errors(kind, config, policy)
+    return "; ".join(message for _setting, message in errors) or None
 
 
 # ---------------------------------------------------------------- writing

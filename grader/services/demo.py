@@ -43,6 +43,10 @@ FIRST = [
     "Donald",
 ]
 LAST = ["Okafor", "Nguyen", "Schmidt", "Rossi"]
+# The kinds of the demo's assignments (data: the library's derivative templates, and the
+# lecture's worked example and problems A to C).
+DERIVATIVES_KIND = "activation_derivative"
+LECTURE_KIND = "dense_forward"
 
 
 def student_name(i: int) -> str:
@@ -117,8 +121,7 @@ def seed_demo() -> Course | None:
         title = next(
             t
             for t in library
-            if library[t].kind == "activation_derivative"
-            and library[t].config["activations"] == [a]
+            if library[t].kind == DERIVATIVES_KIND and library[t].config["activations"] == [a]
         )
         derivatives.problems.append(
             AssignmentProblem(position=pos, points=5, template=library[title])
@@ -143,7 +146,7 @@ def seed_demo() -> Course | None:
     ):
         template = ProblemTemplate(
             course=course,
-            kind="dense_forward",
+            kind=LECTURE_KIND,
             title=f"The lecture's {title}",
             config={"fixed": fixed},
         )

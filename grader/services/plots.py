@@ -8,7 +8,9 @@ from functools import lru_cache
 
 import numpy as np
 
+import problems
 from problems.activations import get_activation
+from problems.base import Plot
 
 
 @lru_cache(maxsize=512)
@@ -45,12 +47,11 @@ def activation_svg(
     return buf.getvalue()
 
 
-def plot_for(kind: str, params: dict) -> tuple[str, float | None, tuple[float, ...], bool] | None:
-    """The plot's arguments for a variant, or None when its kind has no activation to plot."""
-    if kind in ("activation", "activation_derivative", "gradient_chain"):
-        return params["activation"], params.get("alpha"), tuple(params["z"]), kind != "activation"
-    if kind in ("dense_forward", "dense_backward"):
-        W, x, b = (np.asarray(params[k], dtype=float) for k in ("W", "x", "b"))
-        z = tuple(float(v) for v in W @ x + b)
-        return params["activation"], params.get("alpha"), z, kind == "dense_backward"
-    return None
+def plot_for(kind: str, params: dict) -> Plot | None:
+    """The variant's plot as its kind declares it (``Kind.plot``), or None."""
+    return problems.get(kind).plot(params)
+
+
+def plot_svg(plot: Plot) -> str:
+    """The SVG of a declared plot."""
+    return activation_svg(plot.activation, plot.alpha, tuple(plot.zs), plot.derivative)

@@ -9,22 +9,7 @@ from latex2mathml.converter import convert
 from markupsafe import Markup
 
 import problems
-from problems.activations import ACTIVATIONS
-from problems.base import latex_mat, latex_num, latex_vec
 from problems.grading import subscript
-
-SYMBOLS = {
-    "W": "W",
-    "x": "x",
-    "b": "b",
-    "t": "t",
-    "z": "z",
-    "w": "w",
-    "W1": "W_1",
-    "b1": "b_1",
-    "W2": "W_2",
-    "b2": "b_2",
-}
 
 
 @lru_cache(maxsize=4096)
@@ -54,36 +39,15 @@ def math_lines(latex: str) -> list[Markup]:
     return [mathml(line) for line in split_lines(latex)]
 
 
-def given(params: dict) -> list[Markup]:
-    """The question's numbers as mathematics: vectors as columns, matrices as matrices."""
-    out = []
-    for key, value in params.items():
-        if key not in SYMBOLS:
-            continue
-        if isinstance(value, list) and value and isinstance(value[0], list):
-            out.append(mathml(f"{SYMBOLS[key]} = {latex_mat(value)}"))
-        elif isinstance(value, list):
-            out.append(mathml(f"{SYMBOLS[key]} = {latex_vec(value)}"))
-        elif isinstance(value, int | float) and not isinstance(value, bool):
-            out.append(mathml(f"{SYMBOLS[key]} = {latex_num(value)}"))
-    return out
+def given(kind: str, params: dict) -> list[Markup]:
+    """The question's given quantities as mathematics, as the kind declares them
+    (``Kind.givens``: vectors as columns, matrices as matrices)."""
+    return [mathml(line) for line in problems.get(kind).givens(params)]
 
 
-def activation_names(params: dict) -> list[str]:
-    """'f = ReLU' lines naming the activation(s) and α of a variant."""
-    out = []
-    for key, alpha_key, label in (
-        ("activation", "alpha", "f"),
-        ("activation1", "alpha1", "f₁"),
-        ("activation2", "alpha2", "f₂"),
-    ):
-        if params.get(key) in ACTIVATIONS:
-            act = ACTIVATIONS[params[key]]
-            text = f"{label} = {act.name}"
-            if act.has_alpha:
-                text += f" with α = {latex_num(act.alpha(params.get(alpha_key)))}"
-            out.append(text)
-    return out
+def activation_names(kind: str, params: dict) -> list[str]:
+    """'f = ReLU' lines naming the activation(s) and α of a variant (``Kind.activation_lines``)."""
+    return problems.get(kind).activation_lines(params)
 
 
 def steps(kind: str, params: dict) -> list[dict]:

@@ -40,7 +40,6 @@ from .submissions import (
     note_attempt,
     submission_row,
 )
-from .variants import facets
 
 POOL = 40
 MAX_ATTEMPTS = 5
@@ -97,7 +96,7 @@ class PoolVariant:
     seed: int
     params: str
     answers: str
-    facets: tuple
+    facets: dict
     difficulty: float
     right: Outcome
     slips: list[Outcome]
@@ -133,14 +132,14 @@ def build_pool(ap: AssignmentProblem, rng: np.random.Generator) -> list[PoolVari
                 slips.append(o)
         near = {f["name"]: perturb(f, v.answers[f["name"]]) for f in fields}
         slips.append(_outcome(kind, v.params, near, policy))  # a slip nobody named
-        f = facets(v.params)
+        f = kind.facets(v.params)
         pool.append(
             PoolVariant(
                 seed,
                 json.dumps(v.params),
                 json.dumps(v.answers),
                 f,
-                DIFFICULTY.get(f[0], 0.9),
+                next((DIFFICULTY[v] for v in f.values() if v in DIFFICULTY), 0.9),
                 _outcome(kind, v.params, v.answers, policy),
                 slips,
             )
@@ -257,9 +256,7 @@ def simulate_class(
                         "params": json.loads(pv.params),
                         "answers": json.loads(pv.answers),
                         "config": ap.template.config,
-                        "facet_activation": pv.facets[0],
-                        "facet_shape": pv.facets[1],
-                        "facet_loss": pv.facets[2],
+                        "facets": pv.facets,
                         "created_at": viewed,
                         **asdict(summary),
                     }

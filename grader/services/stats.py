@@ -14,12 +14,15 @@ total (NTILE(5), lowest first)."""
 from __future__ import annotations
 
 import math
+import re
 import secrets
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
+
+import problems
 
 from ..extensions import db
 from ..models import (
@@ -86,9 +89,7 @@ def _sp_select(a: Assignment) -> sa.Select:
             Variant.user_id.label("user_id"),
             Variant.assignment_problem_id.label("ap_id"),
             AssignmentProblem.points.label("points"),
-            Variant.facet_activation.label("activation"),
-            Variant.facet_shape.label("shape"),
-            Variant.facet_loss.label("loss"),
+            *(_facet(name).label(f"facet_{name}") for name in FACETS),
             Variant.created_at.label("viewed_at"),
             score.label("score"),
             Variant.attempts.label("attempts"),
@@ -114,13 +115,25 @@ def per_student_problem(a: Assignment):
     return _sp_select(a).subquery("sp")
 
 
+def _facet(name: str):
+    """A variant's facet ``name`` as text (NULL when its kind has none), read from the
+    facets JSON; the name is a declared identifier, checked before it reaches SQL."""
+    if not FACET_NAME.fullmatch(name):
+        raise ValueError(f"facet names are lower-case identifiers, not {name!r}")
+    if db.engine.dialect.name == "postgresql":
+        return sa.literal_column(f"variant.facets ->> '{name}'", sa.String)
+    return sa.literal_column(f"json_extract(variant.facets, '$.{name}')", sa.String)
+
+
+def sp_types() -> dict:
+    """The columns of the ``sp`` scratch table (one per facet any kind declares)."""
+    return {**SP_TYPES, **{f"facet_{name}": sa.String for name in FACETS}}
+
+
 SP_TYPES = {
     "user_id": sa.Integer,
     "ap_id": sa.Integer,
     "points": sa.Float,
-    "activation": sa.String,
-    "shape": sa.String,
-    "loss": sa.String,
     "viewed_at": UTCDateTime,
     "score": sa.Float,
     "attempts": sa.Integer,
@@ -157,7 +170,7 @@ def materialised(a: Assignment) -> Iterator[Scratch]:
     of each joining and aggregating again. Dropped at the end."""
     made: list[sa.Table] = []
     try:
-        made.append(_temporary(_sp_select(a), SP_TYPES))
+        made.append(_temporary(_sp_select(a), sp_types()))
         made.append(
             _temporary(
                 _totals_select(made[0]), {"user_id": sa.Integer, "total": sa.Float, "q": sa.Integer}
@@ -456,12 +469,34 @@ def histogram_table(ap: AssignmentProblem, counts: list[int]) -> Table:
     )
 
 
-FACETS = {"activation": "Activation", "shape": "Shape of W", "loss": "Loss"}
+class _Facets(Mapping):
+    """Facet name → label, as the registered kinds declare them (``Kind.facet_labels``;
+    the first label of a name wins). Read live, so a kind registered later is included."""
+
+    def _labels(self) -> dict[str, str]:
+        labels: dict[str, str] = {}
+        for kind in problems.KINDS.values():
+            for name, label in kind.facet_labels.items():
+                labels.setdefault(name, label)
+        return labels
+
+    def __getitem__(self, name: str) -> str:
+        return self._labels()[name]
+
+    def __iter__(self):
+        return iter(self._labels())
+
+    def __len__(self) -> int:
+        return len(self._labels())
+
+
+FACETS: Mapping[str, str] = _Facets()
+FACET_NAME = re.compile(r"[a-z][a-z0-9_]{0,39}")
 
 
 def _facet_rows(sp, facet: str, by_problem: bool) -> list[list]:
     """[(problem id,) value, n, first-try %, eventually %, mean score] per facet value."""
-    col = sp.c[facet]
+    col = sp.c[f"facet_{facet}"]
     keys = [sp.c.ap_id, col] if by_problem else [col]
     rows = db.session.execute(
         sa.select(

@@ -31,18 +31,6 @@ def problem_policy(ap: AssignmentProblem) -> dict:
     return dict(ap.template.policy or {})
 
 
-def facets(params: dict) -> tuple[str | None, str | None, str | None]:
-    """(activation, W's shape as '3x2', loss) of a variant, for statistics."""
-    activation = params.get("activation") or params.get("activation1")
-    shape = None
-    for key in ("W", "W1"):
-        value = params.get(key)
-        if isinstance(value, list) and value and isinstance(value[0], list):
-            shape = f"{len(value)}x{len(value[0])}"
-            break
-    return activation, shape, params.get("loss")
-
-
 def current_variant(ap: AssignmentProblem, user: User) -> Variant | None:
     """The student's newest variant of the problem, or None before the first view."""
     return db.session.scalar(
@@ -57,11 +45,8 @@ def _create(ap: AssignmentProblem, user: User, number: int) -> Variant:
     seed = derive_seed(ap.id, user.id, number)
     config = problem_config(ap)
     v = problems.get(ap.template.kind).generate(seed, config)
-    activation, shape, loss = facets(v.params)
     variant = Variant(
-        facet_activation=activation,
-        facet_shape=shape,
-        facet_loss=loss,
+        facets=problems.get(v.kind).facets(v.params),
         assignment_problem_id=ap.id,
         user_id=user.id,
         number=number,

@@ -12,7 +12,7 @@ import problems
 from ..services import render
 from ..services.access import is_staff
 from ..services.assignments import assignment_for, problem_for, summarise
-from ..services.plots import activation_svg, plot_for
+from ..services.plots import plot_for, plot_svg
 from ..services.submissions import (
     FormatErrors,
     SubmissionRefused,
@@ -65,14 +65,14 @@ def _page(a, ap, role, variant, *, status=200, raw=None, format_errors=None, for
         grids={f["name"]: render.grid(f) for f in fields},
         values=_flat_values(fields, shown),
         prompt=kind.prompt(variant.params),
-        given=render.given(variant.params),
-        activations=render.activation_names(variant.params),
+        given=render.given(variant.kind, variant.params),
+        activations=render.activation_names(variant.kind, variant.params),
         rule=kind.describe_policy(policy),
         last=last if raw is None else None,
         format_errors=format_errors or {},
         format_feedback=format_feedback or [],
         steps=render.steps(variant.kind, variant.params) if state.solution_released else [],
-        has_plot=plot_for(variant.kind, variant.params) is not None,
+        plot=plot_for(variant.kind, variant.params),
         form=CsrfOnly(),
         dates=standing.dates,
     ), status
@@ -139,7 +139,7 @@ def plot(assignment_id: int, problem_id: int):
     args = plot_for(variant.kind, variant.params)
     if args is None or not state.solution_released:
         abort(404)
-    svg = activation_svg(*args)
+    svg = plot_svg(args)
     return Response(
         svg, mimetype="image/svg+xml", headers={"Cache-Control": "private, max-age=3600"}
     )

@@ -5,7 +5,7 @@ merged it over the template's config and policy. A problem's config and policy a
 template's; a problem that needs other settings gets its own copy of the template.
 
 Revision ID: 5b1d0c7e9a21
-Revises: e072ff35752a
+Revises: 6d0b3f1e9a52
 Create Date: 2026-11-29 08:45:00.000000
 
 """
@@ -16,7 +16,7 @@ from sqlalchemy.dialects import postgresql
 
 # revision identifiers, used by Alembic.
 revision = '5b1d0c7e9a21'
-down_revision = 'e072ff35752a'
+down_revision = '6d0b3f1e9a52'
 branch_labels = None
 depends_on = None
 

@@ -28,7 +28,7 @@ from tests.helpers import TEST_PASSWORD, csrf_token, login
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 INT_ARG = re.compile(r"<int:(\w+)>")
-ANY_ARG = re.compile(r"<(?:(\w+):)?(\w+)>")
+ANY_ARG = re.compile(r"<(?:(\w+)(?:\([^)]*\))?:)?(\w+)>")  # <name>, <int:name>, <any(a, b):name>
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 # Values for the routes' string arguments, so that a URL is one the route serves.
 STRING_ARGS = {"action": "points", "name": "problems", "ext": "csv"}
@@ -272,7 +272,7 @@ def get_pages(app, world) -> list[str]:
     for rule in app_rules(app):
         if "GET" not in rule.methods or rule.rule.startswith("/api/") or rule.rule == "/login":
             continue
-        if re.search(r"\.(csv|svg|yaml|<ext>)$", rule.rule):
+        if re.search(r"\.(csv|svg|yaml|<[^>]*ext>)$", rule.rule):
             continue  # downloads, not pages
         urls.append(url_of(rule, values))
     course = world["ids"]["course_id"]
@@ -509,6 +509,10 @@ def test_importers_refuse_control_characters_with_their_line(app, world, runner,
     args = ["create-course", "NN-B2", "Bad\x00title", "--instructor", world["teacher"]]
     result = runner.invoke(args=args)
     assert result.exit_code != 0 and "a title cannot hold control characters" in result.output
+    for email, name in (("nul@example.edu", "Bad\x00name"), ("n\x00ul@example.edu", "Name")):
+        args = ["create-user", email, "--name", name, "--password", "long-enough-pw"]
+        result = runner.invoke(args=args)
+        assert result.exit_code != 0 and "contains a control character (U+0000)" in result.output
     teacher = logged_in(app, world["teacher"])
     r = teacher.post(
         f"/courses/{ids['course_id']}/templates/new?kind=dense_forward",
@@ -689,7 +693,7 @@ def test_every_download_and_page_is_not_stored_by_caches(app, world):
     values = ids | STRING_ARGS
     csv_urls, csv_rules = set(), set()
     for rule in app_rules(app):
-        if re.search(r"\.(csv|<ext>)$", rule.rule):
+        if re.search(r"\.(csv|<[^>]*ext>)$", rule.rule):
             csv_rules.add(rule.endpoint)
             csv_urls.add(url_of(rule, values))
     for url in [u for u in get_pages(app, world) if re.search(r"/(gradebook|stats)", u)]:
@@ -747,3 +751,15 @@ def test_gunicorn_started_as_the_readme_says_does_not_name_itself(tmp_path):
         proc.terminate()
         proc.wait(timeout=30)
         proc.stderr.close()
+
+
+def test_every_download_route_refuses_an_unknown_extension(app, world):
+    """A route whose extension is a URL argument (statistics tables as CSV or SVG) answers
+    200 for each extension it serves and 404 for any other, instead of an SVG by default."""
+    teacher = logged_in(app, world["teacher"])
+    rules = [r for r in app_rules(app) if "ext" in r.arguments]
+    assert len(rules) >= 3
+    for rule in rules:
+        for ext, status in (("csv", 200), ("svg", 200), ("xlsx", 404), ("csv.bak", 404)):
+            url = url_of(rule, world["ids"] | STRING_ARGS | {"ext": ext})
+            assert teacher.get(url).status_code == status, url

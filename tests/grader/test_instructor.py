@@ -78,10 +78,17 @@ def test_template_form_good_and_bad(client, staff):
     )
     assert t.config == {"m": [2, 2], "n": [3, 3], "activations": ["relu", "tanh"]}
     assert t.policy == {"entry": "arithmetic", "partial_credit": "entries", "sigfigs": 3}
-    # bad: m from 5 to 2; the engine's message stands next to the field
-    r = post(c, url, good | {"cfg_m_lo": "5", "title": "Bad"})
+    # bad: m from 5 to 2 and the range upside down: every message at once, in the labels'
+    # words, each next to its own field
+    r = post(c, url, good | {"cfg_m_lo": "5", "cfg_range_lo": "4", "title": "Bad"})
     assert r.status_code == 400
-    assert "M must be a whole number or [low, high], got [5, 2]." in r.get_data(as_text=True)
+    body = r.get_data(as_text=True)
+    m_error = "Outputs m: from must not be above to (got 5 to 2)."
+    range_error = "Value range: from must not be above to (got 4 to 3)."
+    assert m_error in body and range_error in body
+    assert body.index('name="cfg_m_lo"') < body.index(m_error) < body.index('name="cfg_n_lo"')
+    assert body.index('name="cfg_range_lo"') < body.index(range_error)
+    assert body.index(range_error) < body.index('name="cfg_decimals"')
     r = post(c, url, good | {"fixed": "{not json", "title": "Bad"})
     assert r.status_code == 400 and "Not valid JSON" in r.get_data(as_text=True)
     r = post(
@@ -191,7 +198,7 @@ def test_assignment_yaml_round_trip_is_byte_identical(staff, make_course, make_a
         ),
         (
             "title: X\nproblems:\n  - kind: dense_forward\n    config: {m: 0}\n",
-            "line 4: problem 1: m must lie between 1 and 8",
+            "line 4: problem 1: Outputs m: must lie between 1 and 8, got 0 to 0",
         ),
         ("title: X\nproblems: []\n", "line 2: problems must be a non-empty list"),
         (

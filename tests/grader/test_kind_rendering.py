@@ -12,7 +12,7 @@ import problems
 from grader.extensions import db
 from grader.models import ProblemTemplate, Variant, utcnow
 from grader.services import render
-from grader.services.plots import activation_svg, plot_for
+from grader.services.plots import plot_for, plot_svg
 from tests.helpers import login
 from tests.problems.test_contract import configs
 
@@ -25,12 +25,26 @@ def test_question_and_every_step_render_as_mathml(slug):
     for cfg in configs(slug):
         for seed in SEEDS:
             params = kind.generate(seed, cfg).params
-            given = render.given(params)
+            given = render.given(slug, params)
             assert all("<math" in m for m in given)
+            shown = [key for key in kind.given_symbols if key in params]
+            assert len(given) == len(shown)
             steps = render.steps(slug, params)
             assert len(steps) == len(kind.solution(params))
             for step in steps:
                 assert all("<math" in m and "merror" not in m for m in step["math"]), step
+
+
+def test_givens_are_the_kinds_symbols_with_their_numbers():
+    params = problems.get("mlp_forward").generate(0, {"fixed": {"W1": [[1, -2]]}}).params
+    lines = problems.get("mlp_forward").givens(params)
+    assert lines[1] == r"W_1 = \begin{bmatrix} 1 & -2 \end{bmatrix}"
+    assert [line.split(" = ")[0] for line in lines] == ["x", "W_1", "b_1", "W_2", "b_2"]
+    assert "<msub><mi>W</mi><mn>1</mn></msub>" in render.given("mlp_forward", params)[1]
+    dense = problems.get("dense_forward")
+    params = dense.generate(0, {"fixed": {"W": [[1, 2]], "x": [3, -1], "b": [0.5]}}).params
+    plot = dense.plot(params)
+    assert plot.zs == (1.5,) and not plot.derivative  # z = 1·3 + 2·(−1) + 0.5
 
 
 @pytest.mark.parametrize("slug", list(problems.KINDS))
@@ -39,7 +53,7 @@ def test_plots_of_every_kind_still_draw(slug):
     for cfg in configs(slug)[:2]:
         args = plot_for(slug, kind.generate(3, cfg).params)
         if args is not None:
-            assert activation_svg(*args).startswith("<?xml")
+            assert plot_svg(args).startswith("<?xml")
 
 
 @pytest.fixture

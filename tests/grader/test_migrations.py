@@ -135,6 +135,21 @@ def test_upgrades_keep_the_data(scratch_app):
             2,
         )
         assert db.session.scalars(sa.select(SubmissionTag.tag)).all() == ["no_activation"]
+        # the facets, backfilled into their old columns, moved into the JSON mapping (no loss:
+        # dense_forward has none); and back into the columns on the way down
+        assert v.facets == {"activation": "relu", "shape": "3x2"}
+        db.session.remove()
+        downgrade(revision="e072ff35752a")
+        row = db.session.execute(
+            sa.text("SELECT facet_activation, facet_shape, facet_loss FROM variant")
+        ).one()
+        assert tuple(row) == ("relu", "3x2", None)
+        db.session.remove()
+        upgrade()
+        assert db.session.scalar(sa.select(Variant.facets)) == {
+            "activation": "relu",
+            "shape": "3x2",
+        }
         db.session.remove()
 
 

@@ -144,7 +144,7 @@ def test_per_activation_breakdown(make_course, make_user, enrol, make_assignment
                 seed=i,
                 params={"activation": activation, "alpha": None, "z": z},
                 answers={},
-                facet_activation=activation,
+                facets={"activation": activation},
             )
         )
         students.append(u)

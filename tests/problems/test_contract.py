@@ -100,8 +100,8 @@ def test_unknown_kind_names_the_valid_ones():
 @pytest.mark.parametrize(
     ("slug", "config", "message"),
     [
-        ("dense_forward", {"activations": ["softplus"]}, "unknown activation 'softplus'"),
-        ("dense_forward", {"m": 0}, "m must lie between 1 and 8"),
+        ("dense_forward", {"activations": ["softplus"]}, "Activations: unknown 'softplus'"),
+        ("dense_forward", {"m": 0}, "Outputs m: must lie between 1 and 8, got 0 to 0"),
         (
             "dense_forward",
             {"fixed": {"W": [[1, 2], [3, 4]], "x": [1, 2, 3], "b": [0, 0]}},
@@ -110,7 +110,11 @@ def test_unknown_kind_names_the_valid_ones():
         ("dense_forward", {"size": [1, 2]}, "unknown config key"),
         ("dense_forward", {"fixed": {"q": 1}}, "cannot pin q"),
         ("dense_backward", {"losses": ["bce"], "activations": ["relu"]}, "needs sigmoid"),
-        ("activation", {"range": [3, -3]}, "low ≤ high"),
+        (
+            "activation",
+            {"range": [3, -3]},
+            r"Value range: from must not be above to \(got 3 to -3\)",
+        ),
         ("activation_derivative", {"activations": ["relu"], "range": [0, 0]}, "kink"),
     ],
 )

@@ -192,8 +192,16 @@ def test_the_reviewers_pinned_chain_is_shown_and_keyed_as_given():
         ("dense_forward", {"fixed": {"b": [1, 2e6]}}, "within ±1e6"),
         ("activation", {"activations": ["elu"], "alpha": 0.123456789}, "more digits"),
         ("softmax_cross_entropy", {"range": [-2e6, 0]}, "within ±1e6"),
-        ("dense_forward", {"fixed": {"W": [[1, 2]] * 9}}, "m must lie between 1 and 8.*pinned W"),
-        ("gradient_chain", {"fixed": {"w": [1] * 13}}, "length must lie between 1 and 12"),
+        (
+            "dense_forward",
+            {"fixed": {"W": [[1, 2]] * 9}},
+            "Outputs m: must lie between 1 and 8.*pinned W",
+        ),
+        (
+            "gradient_chain",
+            {"fixed": {"w": [1] * 13}},
+            "Units in the chain: must lie between 1 and 12",
+        ),
     ],
 )
 def test_pinned_values_that_cannot_be_shown_or_bounded_are_refused(slug, config, message):
