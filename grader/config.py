@@ -40,7 +40,8 @@ def from_environment(instance_path: str) -> dict:
         "PERMANENT_SESSION_LIFETIME": 60 * 60 * 12,
         "WTF_CSRF_TIME_LIMIT": None,  # tied to the session instead; a long homework page stays valid
         "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
-        # Failed logins: per (email, client address), and per address across emails.
+        # Failed logins: per (email, client address), and per address across emails; a
+        # browser or client with a device cookie for the account: per device only.
         "LOGIN_MAX_FAILURES": int(env.get("LOGIN_MAX_FAILURES", 5)),
         "LOGIN_MAX_FAILURES_PER_ADDRESS": int(env.get("LOGIN_MAX_FAILURES_PER_ADDRESS", 50)),
         "LOGIN_LOCKOUT_MINUTES": int(env.get("LOGIN_LOCKOUT_MINUTES", 15)),

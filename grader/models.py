@@ -341,10 +341,12 @@ class ApiToken(db.Model):
 
 
 class LoginThrottle(db.Model):
-    """Failed logins counted for one key: an (email, client address) pair or a client
-    address alone, stored as a SHA-256 hash (typed emails are not kept). ``failures``
-    counts within the window that began at ``window_started_at``; at the limit the key is
-    locked until ``locked_until``. In the database so that every worker sees it."""
+    """Login attempts counted for one key: an (email, client address) pair, a client
+    address alone, or a trusted device (its device cookie's nonce), stored as a SHA-256
+    hash (typed emails are not kept). ``failures`` counts attempts (each before its
+    password check; a right password resets it) within the window that began at
+    ``window_started_at``; at the limit the key is locked until ``locked_until``. In the
+    database so that every worker sees it."""
 
     __tablename__ = "login_throttle"
 

@@ -11,7 +11,7 @@ import problems
 from ..extensions import csrf, db
 from ..models import STAFF_ROLES, Assignment, Submission, Variant
 from ..services.access import course_for, is_staff, my_courses
-from ..services.accounts import authenticate
+from ..services.accounts import DEVICE_COOKIE, authenticate, set_device_cookie
 from ..services.assignment_spec import (
     SpecError,
     create_from_spec,
@@ -98,7 +98,12 @@ def create_token():
     email, password = data.get("email"), data.get("password")
     if not isinstance(email, str) or not isinstance(password, str):
         raise ApiError(400, "bad_request", 'Send {"email": …, "password": …} as strings.')
-    user, refused = authenticate(email, password, request.remote_addr)
+    # The same device cookie as the web login: a client that keeps cookies (a browser,
+    # requests.Session, curl -b/-c) and logged in before is not stopped by the address
+    # limit; one that does not is an untrusted client, under the address limit.
+    user, refused = authenticate(
+        email, password, request.remote_addr, request.cookies.get(DEVICE_COOKIE)
+    )
     if user is None:
         if refused.status == 429:
             response = jsonify({"error": "too_many_requests", "message": refused.message})
@@ -106,7 +111,9 @@ def create_token():
             return response, 429
         raise ApiError(401, "unauthorized", refused.message)
     raw, token = issue_token(user)
-    return jsonify({"token": raw, "expires_at": token.expires_at.isoformat()}), 201
+    response = jsonify({"token": raw, "expires_at": token.expires_at.isoformat()})
+    set_device_cookie(response, user)
+    return response, 201
 
 
 @bp.delete("/tokens/current")

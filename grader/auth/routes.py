@@ -9,7 +9,14 @@ from flask_login import current_user, login_required, login_user, logout_user
 from flask_login.config import COOKIE_NAME
 
 from ..services import as_sentence
-from ..services.accounts import AccountError, authenticate, change_password, end_sessions
+from ..services.accounts import (
+    DEVICE_COOKIE,
+    AccountError,
+    authenticate,
+    change_password,
+    end_sessions,
+    set_device_cookie,
+)
 from .forms import LoginForm, PasswordForm
 
 bp = Blueprint("auth", __name__)
@@ -32,10 +39,17 @@ def login():
     status, headers = 200, {}
     if form.validate_on_submit():
         # The client's address: behind proxies, set TRUSTED_PROXIES so that ProxyFix reads it.
-        user, refused = authenticate(form.email.data, form.password.data, request.remote_addr)
+        user, refused = authenticate(
+            form.email.data,
+            form.password.data,
+            request.remote_addr,
+            request.cookies.get(DEVICE_COOKIE),
+        )
         if user is not None:
             login_user(user, remember=form.remember.data)
-            return redirect(_safe_next(request.args.get("next")))
+            response = redirect(_safe_next(request.args.get("next")))
+            set_device_cookie(response, user)
+            return response
         flash(refused.message, "error")
         status = refused.status
         if refused.retry_after:

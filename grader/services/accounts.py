@@ -1,5 +1,6 @@
-"""Accounts: creating users, checking passwords with failed logins throttled in the
-database (so the limits hold across workers), changing passwords, ending sessions."""
+"""Accounts: creating users, checking passwords with login attempts throttled in the
+database (so the limits hold across workers) and device cookies for trusted browsers,
+changing passwords, ending sessions."""
 
 from __future__ import annotations
 
@@ -10,7 +11,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
-from flask import current_app
+from flask import Response, current_app
+from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -85,6 +87,10 @@ class LoginRefused:
 
 
 WRONG = "Wrong email or password."
+# OWASP's device cookie: set after a login, it exempts that account's later logins from
+# this browser or client from the per-address limit (see ``authenticate``).
+DEVICE_COOKIE = "login_device"
+DEVICE_COOKIE_LIFETIME = timedelta(days=365)
 
 
 def _throttle_key(*parts: str) -> str:
@@ -98,52 +104,102 @@ def _locked_for(keys: list[str], now: datetime) -> int | None:
             LoginThrottle.key.in_(keys), LoginThrottle.locked_until > now
         )
     )
-    return None if until is None else max(1, int((until - now).total_seconds() + 0.999))
+    return None if until is None else _seconds(until - now)
 
 
-def _count_failure(key: str, limit: int, now: datetime, lock: timedelta) -> bool:
-    """Count one failure for ``key`` (a new window when the last one is over); True when
-    this failure reaches ``limit`` and locks the key. One UPDATE per step, so concurrent
-    workers add up rather than overwrite each other."""
-    cutoff = now - lock
+def _seconds(span: timedelta) -> int:
+    return max(1, int(span.total_seconds() + 0.999))
+
+
+def _count_attempt(key: str, now: datetime, window: timedelta) -> tuple[int, datetime | None]:
+    """Count one attempt for ``key`` in ONE statement (an upsert that returns the new
+    count, a new window when the last one is over) and return (count, locked_until).
+    Counting before the password is checked, in one statement, is what stops concurrent
+    requests from outrunning the limit: each gets its own number, so only the first
+    ``limit`` of them reach the check (on PostgreSQL the upsert locks the row until
+    commit; SQLite writes one at a time)."""
     insert = pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    db.session.execute(
-        insert(LoginThrottle)
-        .values(key=key, failures=0, window_started_at=now)
-        .on_conflict_do_nothing()
-    )
-    stale = LoginThrottle.window_started_at < cutoff
-    failures = db.session.scalar(
-        sa.update(LoginThrottle)
-        .where(LoginThrottle.key == key)
-        .values(
-            failures=sa.case((stale, 1), else_=LoginThrottle.failures + 1),
-            window_started_at=sa.case(
+    stale = LoginThrottle.window_started_at < now - window
+    statement = insert(LoginThrottle).values(key=key, failures=1, window_started_at=now)
+    statement = statement.on_conflict_do_update(
+        index_elements=[LoginThrottle.key],
+        set_={
+            "failures": sa.case((stale, 1), else_=LoginThrottle.failures + 1),
+            "window_started_at": sa.case(
                 (stale, sa.literal(now, UTCDateTime)), else_=LoginThrottle.window_started_at
             ),
-        )
-        .returning(LoginThrottle.failures)
+        },
+    ).returning(LoginThrottle.failures, LoginThrottle.locked_until)
+    count, locked_until = db.session.execute(statement).one()
+    return count, locked_until
+
+
+def _lock(key: str, now: datetime, lock: timedelta) -> None:
+    db.session.execute(
+        sa.update(LoginThrottle)
+        .where(LoginThrottle.key == key)
+        .values(failures=0, window_started_at=now, locked_until=now + lock)
     )
-    if failures is not None and failures >= limit:
-        db.session.execute(
-            sa.update(LoginThrottle)
-            .where(LoginThrottle.key == key)
-            .values(failures=0, window_started_at=now, locked_until=now + lock)
-        )
-        return True
-    return False
+
+
+def device_cookie(user: User) -> str:
+    """A new signed device cookie value for ``user`` (OWASP's "device cookie"): the user
+    id and a random nonce, signed with SECRET_KEY. It grants nothing by itself; it only
+    lets later logins to this account from this browser or client skip the address limit
+    (see ``authenticate``). A new nonce on every login."""
+    return _device_signer().dumps([user.id, secrets.token_urlsafe(16)])
+
+
+def set_device_cookie(response: Response, user: User) -> None:
+    """Give the client of a successful login a new device cookie (``DEVICE_COOKIE``):
+    long-lived, HttpOnly, SameSite=Lax, Secure when the session cookie is."""
+    config = current_app.config
+    response.set_cookie(
+        DEVICE_COOKIE,
+        device_cookie(user),
+        max_age=int(DEVICE_COOKIE_LIFETIME.total_seconds()),
+        httponly=True,
+        secure=config["SESSION_COOKIE_SECURE"],
+        samesite="Lax",
+    )
+
+
+def _device_signer() -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="login-device")
+
+
+def _trusted_device(cookie: str | None, user: User | None) -> str | None:
+    """The device's nonce when ``cookie`` is a valid device cookie for ``user``, else None."""
+    if not cookie or user is None or len(cookie) > 200:
+        return None
+    try:
+        user_id, nonce = _device_signer().loads(cookie)
+    except (BadSignature, TypeError, ValueError):
+        return None
+    if user_id != user.id or not isinstance(nonce, str):
+        return None
+    return nonce
 
 
 def authenticate(
-    email: str, password: str, client: str | None = None
+    email: str, password: str, client: str | None = None, device: str | None = None
 ) -> tuple[User | None, LoginRefused | None]:
     """(user, None) when the password is right; (None, LoginRefused) otherwise.
 
-    Failures are counted per (email, client address) and per client address, in the
-    database (every worker sees them): ``LOGIN_MAX_FAILURES`` for one email from one
-    address locks that pair, ``LOGIN_MAX_FAILURES_PER_ADDRESS`` across any emails locks
-    the address, each for ``LOGIN_LOCKOUT_MINUTES``. A lock never stops the same person
-    from another address, so nobody can lock a student out by guessing at their email.
+    Every attempt is counted in the database (every worker sees it) BEFORE the password
+    is checked, in one statement per counter, so concurrent requests cannot outrun a limit.
+
+    An attempt with a valid device cookie for this email (``device``, made by
+    ``device_cookie`` after an earlier login) is a trusted device: only its own counter
+    applies, ``LOGIN_MAX_FAILURES`` in ``LOGIN_LOCKOUT_MINUTES``. Any other attempt
+    (no cookie, a cookie for another account, or a device locked out) is counted per
+    (email, client address), ``LOGIN_MAX_FAILURES``, and per client address,
+    ``LOGIN_MAX_FAILURES_PER_ADDRESS`` across any emails; reaching either locks that key
+    for ``LOGIN_LOCKOUT_MINUTES``. So a lock never stops a student at another address,
+    and one person guessing from a shared address (a campus NAT) blocks untrusted
+    attempts there but not classmates who logged in from their browser before.
+    A right password resets the key's count (the address count loses this attempt).
+
     Unknown and known emails get the same answers, status and work (a dummy hash is
     checked), so the answers do not tell which accounts exist.
     """
@@ -154,24 +210,55 @@ def authenticate(
         email = normalise_email(email)
     except AccountError:
         email = (email or "").strip().lower()[:254]
-    pair = _throttle_key("pair", email, client)
-    address = _throttle_key("address", client)
     now = utcnow()
-    wait = _locked_for([pair, address], now)
-    if wait is not None:
-        return None, _too_many(wait)
     user = db.session.scalar(sa.select(User).where(User.email == email))
+    nonce = _trusted_device(device, user)
+    limits: dict[str, int] = {}
+    if nonce is not None:
+        key = _throttle_key("device", nonce)
+        if _locked_for([key], now) is None:
+            limits[key] = config["LOGIN_MAX_FAILURES"]
+    if not limits:  # untrusted, or a trusted device locked out: the address rules
+        limits[_throttle_key("pair", email, client)] = config["LOGIN_MAX_FAILURES"]
+        limits[_throttle_key("address", client)] = config["LOGIN_MAX_FAILURES_PER_ADDRESS"]
+        wait = _locked_for(list(limits), now)
+        if wait is not None:
+            return None, _too_many(wait)
+    counts = {key: _count_attempt(key, now, lock) for key in limits}
+    db.session.commit()  # every worker sees the count before any password is checked
+    for key, (count, locked_until) in counts.items():
+        if locked_until is not None and locked_until > now:  # locked by a concurrent attempt
+            return None, _too_many(_seconds(locked_until - now))
+        if count > limits[key]:  # concurrent attempts took the last tries
+            return None, _too_many(_seconds(lock))
     if user is not None and user.password_hash is not None:
         right = check_password_hash(user.password_hash, password or "")
     else:
         check_password_hash(_dummy_hash(), password or "")
         right = False
+    address = _throttle_key("address", client)
     if right:
-        db.session.execute(sa.delete(LoginThrottle).where(LoginThrottle.key == pair))
+        for key in limits:
+            if key == address:  # a success is not a failure from the address
+                db.session.execute(
+                    sa.update(LoginThrottle)
+                    .where(LoginThrottle.key == key, LoginThrottle.failures > 0)
+                    .values(failures=LoginThrottle.failures - 1)
+                )
+                db.session.execute(
+                    sa.delete(LoginThrottle).where(
+                        LoginThrottle.key == key,
+                        LoginThrottle.failures == 0,
+                        LoginThrottle.locked_until.is_(None),
+                    )
+                )
+            else:
+                db.session.execute(sa.delete(LoginThrottle).where(LoginThrottle.key == key))
         db.session.commit()
         return user, None
-    pair_locked = _count_failure(pair, config["LOGIN_MAX_FAILURES"], now, lock)
-    address_locked = _count_failure(address, config["LOGIN_MAX_FAILURES_PER_ADDRESS"], now, lock)
+    locked = [key for key, (count, _until) in counts.items() if count == limits[key]]
+    for key in locked:
+        _lock(key, now, lock)
     # Windows over and locks ended: forget them, so the table stays small.
     db.session.execute(
         sa.delete(LoginThrottle).where(
@@ -180,8 +267,8 @@ def authenticate(
         )
     )
     db.session.commit()
-    if pair_locked or address_locked:
-        return None, _too_many(int(lock.total_seconds()))
+    if locked:
+        return None, _too_many(_seconds(lock))
     return None, LoginRefused(WRONG)
 
 
