@@ -8,24 +8,33 @@ import sqlalchemy as sa
 from flask import Flask, g, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
+from werkzeug.http import HTTP_STATUS_CODES
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import config as config_module
 from .boundary import register_boundary
 from .extensions import csrf, db, login_manager, migrate
+from .services.errors import DomainError
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+PACKAGE = os.path.dirname(os.path.abspath(__file__))
+
+
+def data_dir(name: str) -> str:
+    """Where ``templates`` or ``migrations`` is: inside the package in an installed wheel
+    (pyproject maps them to ``grader.templates`` and ``grader.migrations`` as package data),
+    else at the top of the checkout, where the project keeps them (a checkout or an editable
+    install, whose ``grader`` is the checkout's)."""
+    packaged = os.path.join(PACKAGE, name)
+    if os.path.isdir(packaged):
+        return packaged
+    return os.path.join(os.path.dirname(PACKAGE), name)
 
 
 def create_app(test_config: dict | None = None) -> Flask:
     """The app: settings from the environment, then ``test_config``; extensions, blueprints,
     error pages, security headers and commands registered. Refuses the development secret
     key unless in debug or testing."""
-    app = Flask(
-        __name__,
-        instance_relative_config=True,
-        template_folder=os.path.join(ROOT, "templates"),
-    )
+    app = Flask(__name__, instance_relative_config=True, template_folder=data_dir("templates"))
     app.config.from_mapping(config_module.from_environment(app.instance_path))
     if test_config is not None:
         app.config.from_mapping(test_config)
@@ -56,7 +65,7 @@ def register_proxies(app: Flask) -> None:
 
 def register_extensions(app: Flask) -> None:
     db.init_app(app)
-    migrate.init_app(app, db, directory=os.path.join(ROOT, "migrations"), render_as_batch=True)
+    migrate.init_app(app, db, directory=data_dir("migrations"), render_as_batch=True)
     csrf.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
@@ -134,6 +143,13 @@ def register_errorhandlers(app: Flask) -> None:
 
     for code in (400, 403, 404, 405, 413):
         app.register_error_handler(code, handle)
+
+    def refused(e: DomainError):
+        # The one place a service's refusal becomes a page (the API has its own, in JSON).
+        db.session.rollback()
+        return render(e.status, HTTP_STATUS_CODES.get(e.status, "Error"), e.text)
+
+    app.register_error_handler(DomainError, refused)
     app.register_error_handler(
         CSRFError,
         lambda e: render(

@@ -1,5 +1,14 @@
-"""``flask --app grader …`` commands: create-user, create-course, import-roster, seed-demo,
-export-assignment, import-assignment, regrade, export-grades."""
+"""``flask --app grader …`` commands (besides Flask-Migrate's ``db``):
+
+- create-user: an account (optionally an admin);
+- create-course: a course with its first instructor;
+- import-roster: enrol people into a course from a CSV;
+- seed-demo: the demo course, accounts and assignments;
+- seed-demo-if-empty: the same, only on an empty database (hidden; ``make run`` uses it);
+- export-assignment / import-assignment: an assignment as YAML, and back;
+- regrade: re-grade an assignment's submissions with its current templates;
+- export-grades: a course's gradebook as CSV (Canvas, Moodle or long format);
+- simulate-class: simulated students, variants and submissions, for demos and benchmarks."""
 
 from __future__ import annotations
 

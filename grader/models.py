@@ -180,7 +180,6 @@ class AssignmentProblem(db.Model):
     template_id: Mapped[int] = mapped_column(
         sa.ForeignKey("problem_template.id", ondelete="RESTRICT")
     )
-    overrides: Mapped[dict] = mapped_column(JSONType, default=dict)  # {"config": …, "policy": …}
 
     assignment: Mapped[Assignment] = relationship(back_populates="problems")
     template: Mapped[ProblemTemplate] = relationship()
@@ -245,7 +244,11 @@ class Variant(db.Model):
 
 
 class Submission(db.Model):
-    """One graded attempt; append-only (a regrade or override adds a GradeChange)."""
+    """One graded attempt. What the student sent (raw, attempt, created_at, late,
+    idempotency_key) is never changed. A regrade rewrites the grading in place (parsed,
+    raw_score, score, results, misconceptions, feedback, normalised, tags) and writes a
+    GradeChange row with the old score and results; a manual override does not touch the
+    submission at all (it is a ScoreOverride on the student's problem)."""
 
     __tablename__ = "submission"
     __table_args__ = (
@@ -304,7 +307,8 @@ class SubmissionTag(db.Model):
 
 
 class GradeChange(db.Model):
-    """History of a submission's score: regrades and manual overrides, with a reason."""
+    """History of a submission's score: one row per regrade that changed it (the old and
+    new score, the old results), with who and why."""
 
     __tablename__ = "grade_change"
 
@@ -312,7 +316,7 @@ class GradeChange(db.Model):
     submission_id: Mapped[int] = mapped_column(
         sa.ForeignKey("submission.id", ondelete="CASCADE"), index=True
     )
-    source: Mapped[str] = mapped_column(sa.String(20))  # "regrade" | "override"
+    source: Mapped[str] = mapped_column(sa.String(20))  # "regrade": the only writer
     old_score: Mapped[float] = mapped_column()
     new_score: Mapped[float] = mapped_column()
     old_results: Mapped[dict] = mapped_column(JSONType, default=dict)

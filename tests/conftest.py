@@ -1,4 +1,5 @@
-"""Fixtures: app, client, CLI runner, database and factories.
+"""Fixtures: app, client, CLI runner, database and factories. Plain helpers (logging in,
+posting a form with its CSRF token, an app on another database) are in tests/helpers.py.
 
 The schema is made once per test session by the migrations (as in production), on SQLite
 by default or on PostgreSQL when ``TEST_DATABASE_URL`` is set; after each test every table
@@ -7,64 +8,13 @@ checked in test_security)."""
 
 from __future__ import annotations
 
-import contextvars
-import os
-import re
-import tempfile
-
 import pytest
 import sqlalchemy as sa
-from flask.testing import FlaskClient
 
-from grader import create_app
-from grader.config import database_url
 from grader.extensions import db
 from grader.models import Course, Enrollment, User
 from grader.services.accounts import hash_password
-
-TEST_PASSWORD = "correct-horse"
-
-
-def database_url_for_tests() -> str:
-    url = os.environ.get("TEST_DATABASE_URL")
-    if url:
-        os.environ["DATABASE_URL"] = url
-        try:
-            return database_url("")
-        finally:
-            del os.environ["DATABASE_URL"]
-    return "sqlite:///" + os.path.join(_session_dir(), "test.sqlite")
-
-
-_DIR: list[str] = []
-
-
-def _session_dir() -> str:
-    if not _DIR:
-        _DIR.append(tempfile.mkdtemp(prefix="grader-tests-"))
-    return _DIR[0]
-
-
-class IsolatedClient(FlaskClient):
-    """A test client whose every request gets its own app context (its own ``g`` and
-    database session), as in production, even while the test holds one open."""
-
-    def open(self, *args, **kwargs):
-        kwargs.setdefault("buffered", True)  # a streamed body is read inside the request's context
-        return contextvars.Context().run(super().open, *args, **kwargs)
-
-
-def make_app(url: str | None = None, **extra):
-    config = {
-        "TESTING": True,
-        "SECRET_KEY": "test-secret",
-        "SQLALCHEMY_DATABASE_URI": url or database_url_for_tests(),
-        "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
-        **extra,
-    }
-    app = create_app(config)
-    app.test_client_class = IsolatedClient
-    return app
+from tests.helpers import TEST_PASSWORD, make_app
 
 
 @pytest.fixture(scope="session")
@@ -159,30 +109,6 @@ def enrol(app):
         db.session.commit()
 
     return enrol
-
-
-CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
-
-
-def csrf_token(client) -> str:
-    """The session's CSRF token, read from a page with a form as a browser would."""
-    page = client.get("/login")
-    if page.status_code == 302:
-        page = client.get("/account")
-    match = CSRF_RE.search(page.get_data(as_text=True))
-    assert match, "no CSRF token on the page"
-    return match.group(1)
-
-
-def post(client, url, data=None, **kwargs):
-    """POST a form with the session's CSRF token, as the browser does."""
-    data = dict(data or {})
-    data.setdefault("csrf_token", csrf_token(client))
-    return client.post(url, data=data, **kwargs)
-
-
-def login(client, email, password=TEST_PASSWORD):
-    return post(client, "/login", {"email": email, "password": password})
 
 
 @pytest.fixture

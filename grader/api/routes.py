@@ -9,8 +9,8 @@ from flask import Blueprint, Response, g, jsonify, request, stream_with_context
 import problems
 
 from ..extensions import csrf, db
-from ..models import Assignment, Course, Enrollment, Submission, Variant
-from ..services.access import course_for, is_staff
+from ..models import STAFF_ROLES, Assignment, Submission, Variant
+from ..services.access import course_for, is_staff, my_courses
 from ..services.accounts import DEVICE_COOKIE, authenticate, set_device_cookie
 from ..services.assignment_spec import (
     SpecError,
@@ -22,12 +22,14 @@ from ..services.assignment_spec import (
     validate,
 )
 from ..services.assignments import assignment_for, course_assignments, problem_for
+from ..services.errors import DomainError
 from ..services.exports import FORMATS, export_lines, filename
 from ..services.gradebook import graded_assignments, iter_grades, possible
 from ..services.inputs import YAML_TYPES
 from ..services.submissions import (
     FormatErrors,
     SubmissionRefused,
+    check_open,
     problem_state,
     standing_for,
     submit,
@@ -51,6 +53,13 @@ class ApiError(Exception):
 @bp.errorhandler(ApiError)
 def api_error(exc: ApiError):
     return jsonify({"error": exc.error, "message": exc.message, **exc.extra}), exc.status
+
+
+@bp.errorhandler(DomainError)
+def refused(exc: DomainError):
+    """The one place a service's refusal becomes a JSON error."""
+    db.session.rollback()
+    return jsonify({"error": exc.error, "message": exc.text}), exc.status
 
 
 @bp.before_request
@@ -121,14 +130,11 @@ def me():
 
 @bp.get("/courses")
 def courses():
-    rows = db.session.execute(
-        sa.select(Course, Enrollment.role)
-        .join(Enrollment)
-        .where(Enrollment.user_id == g.api_user.id)
-        .order_by(Course.code)
-    ).all()
     return jsonify(
-        [{"id": c.id, "code": c.code, "title": c.title, "role": role} for c, role in rows]
+        [
+            {"id": c.id, "code": c.code, "title": c.title, "role": role}
+            for c, role in my_courses(g.api_user)
+        ]
     )
 
 
@@ -188,6 +194,7 @@ def _problem(ap, variant, role, standing) -> dict:
 @bp.get("/assignments/<int:assignment_id>")
 def assignment(assignment_id: int):
     a, role = assignment_for(g.api_user, assignment_id)
+    check_open(a, g.api_user, staff=is_staff(role))  # no numbers before it opens, as on the web
     variants = [get_or_create_variant(ap, g.api_user) for ap in a.problems]  # the first view
     standing = standing_for(a, g.api_user)  # after it: a quiz's time starts with the first view
     return jsonify(
@@ -272,7 +279,7 @@ def list_submissions(assignment_id: int, problem_id: int):
 
 @bp.get("/courses/<int:course_id>/gradebook")
 def gradebook(course_id: int):
-    course, _role = course_for(g.api_user, course_id, "instructor", "ta")
+    course, _role = course_for(g.api_user, course_id, *STAFF_ROLES)
     assignments = graded_assignments(course)
     students = []
     for grades in iter_grades(course, assignments):
@@ -302,7 +309,7 @@ def gradebook(course_id: int):
 
 @bp.get("/courses/<int:course_id>/gradebook.csv")
 def gradebook_csv(course_id: int):
-    course, _role = course_for(g.api_user, course_id, "instructor", "ta")
+    course, _role = course_for(g.api_user, course_id, *STAFF_ROLES)
     fmt = request.args.get("format", "canvas")
     if fmt not in FORMATS:
         raise ApiError(400, "bad_format", f"format must be one of {', '.join(FORMATS)}")

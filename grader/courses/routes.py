@@ -6,14 +6,11 @@ from __future__ import annotations
 import csv
 import io
 
-import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from ..extensions import db
-from ..models import Course, Enrollment
 from ..services import as_sentence
-from ..services.access import can_create_courses, course_for, is_staff
+from ..services.access import can_create_courses, course_for, is_staff, my_courses
 from ..services.assignments import course_assignments
 from ..services.courses import CourseError, RosterError, create_course, import_roster, roster
 from .forms import CourseForm, EnrolForm, RosterForm
@@ -24,19 +21,7 @@ bp = Blueprint("courses", __name__)
 @bp.get("/")
 @login_required
 def index():
-    rows = db.session.execute(
-        sa.select(Course, Enrollment.role)
-        .join(Enrollment)
-        .where(Enrollment.user_id == current_user.id)
-        .order_by(Course.code)
-    ).all()
-    if current_user.is_admin:
-        mine = {c.id for c, _ in rows}
-        rows += [
-            (c, "admin")
-            for c in db.session.scalars(sa.select(Course).order_by(Course.code))
-            if c.id not in mine
-        ]
+    rows = my_courses(current_user)
     return render_template(
         "courses/index.html", rows=rows, can_create=can_create_courses(current_user)
     )

@@ -5,10 +5,8 @@ and grant extensions."""
 
 from __future__ import annotations
 
-from collections import defaultdict
 from datetime import UTC, datetime
 
-import sqlalchemy as sa
 from flask import (
     Blueprint,
     Response,
@@ -25,39 +23,27 @@ from flask_login import current_user, login_required
 import problems
 from problems.check import self_check
 
-from ..extensions import db
-from ..models import (
-    Assignment,
-    AssignmentProblem,
-    Enrollment,
-    Extension,
-    GradeChange,
-    ProblemTemplate,
-    ScoreOverride,
-    Submission,
-    User,
-    Variant,
-)
-from ..services import as_sentence, commit_keeping_state, render
+from ..models import STAFF_ROLES
+from ..services import as_sentence, authoring, render
 from ..services import regrade as regrade_service
-from ..services.access import course_for, student_in
+from ..services.access import assignment_in, course_for, student_in, template_in
 from ..services.assignment_spec import (
     SpecError,
-    clone_template,
     export_yaml,
+    has_started,
     import_assignment,
     template_errors,
 )
+from ..services.errors import Conflict
 from ..services.exports import FORMATS, export_lines, filename
 from ..services.gradebook import (
-    graded_assignments,
-    iter_grades,
+    course_problem,
+    gradebook_page,
     override,
     possible,
     sections,
-    student_count,
+    student_record,
 )
-from ..services.inputs import MAX_PROBLEMS
 from .forms import (
     AddProblemForm,
     AssignmentForm,
@@ -73,57 +59,23 @@ from .forms import (
 )
 
 bp = Blueprint("instructor", __name__)
-STAFF = ("instructor", "ta")
-PAGE = 200
-MAX_PAGE = 100_000  # 20 million students: a larger page number is past the end, not an OFFSET
 
 
 # ---------------------------------------------------------------- helpers
 
 
-def template_in(course_id: int, template_id: int) -> ProblemTemplate:
-    """A course template or a library one, as seen from this course; 404 otherwise."""
-    t = db.session.get(ProblemTemplate, template_id)
-    if t is None or t.course_id not in (None, course_id):
-        abort(404)
-    return t
-
-
-def assignment_in(course_id: int, assignment_id: int) -> Assignment:
-    a = db.session.get(Assignment, assignment_id)
-    if a is None or a.course_id != course_id:
-        abort(404)
-    return a
-
-
-def started(a: Assignment) -> bool:
-    """True once any student has a variant: the problem list is then fixed."""
-    return bool(
-        db.session.scalar(
-            sa.select(sa.func.count())
-            .select_from(Variant)
-            .join(AssignmentProblem)
-            .where(AssignmentProblem.assignment_id == a.id)
-        )
-    )
-
-
-def students_of(course_id: int) -> list[tuple[int, str]]:
-    rows = db.session.execute(
-        sa.select(User.id, User.name, User.email)
-        .join(Enrollment)
-        .where(Enrollment.course_id == course_id, Enrollment.role == "student")
-        .order_by(User.name)
-    )
-    return [(uid, f"{name} <{email}>") for uid, name, email in rows]
-
-
-def utc(dt: datetime | None) -> datetime | None:
+def from_field(dt: datetime | None) -> datetime | None:
+    """A datetime-local field's naive value, read as UTC (the fields are labelled UTC)."""
     return dt.replace(tzinfo=UTC) if dt is not None else None
 
 
-def local(dt: datetime | None) -> datetime | None:
+def to_field(dt: datetime | None) -> datetime | None:
+    """A stored (aware) time as a datetime-local field shows it: naive, in UTC."""
     return dt.astimezone(UTC).replace(tzinfo=None) if dt is not None else None
+
+
+def form_errors(form) -> str:
+    return "; ".join(as_sentence(e) for errs in form.errors.values() for e in errs)
 
 
 # ---------------------------------------------------------------- templates
@@ -132,17 +84,8 @@ def local(dt: datetime | None) -> datetime | None:
 @bp.get("/courses/<int:course_id>/templates")
 @login_required
 def templates(course_id: int):
-    course, role = course_for(current_user, course_id, *STAFF)
-    mine = db.session.scalars(
-        sa.select(ProblemTemplate)
-        .where(ProblemTemplate.course_id == course.id)
-        .order_by(ProblemTemplate.kind, ProblemTemplate.title)
-    ).all()
-    shared = db.session.scalars(
-        sa.select(ProblemTemplate)
-        .where(ProblemTemplate.course_id.is_(None))
-        .order_by(ProblemTemplate.kind, ProblemTemplate.title)
-    ).all()
+    course, role = course_for(current_user, course_id, *STAFF_ROLES)
+    mine, shared = authoring.course_templates(course)
     return render_template(
         "instructor/templates.html",
         course=course,
@@ -201,16 +144,9 @@ def new_template(course_id: int):
     if form.validate_on_submit():
         saved = _save_template(form, kind)
         if saved:
-            t = ProblemTemplate(
-                course_id=course.id,
-                kind=kind,
-                title=form.title.data.strip(),
-                config=saved[0],
-                policy=saved[1],
-                created_by_id=current_user.id,
+            t = authoring.create_template(
+                course, kind, form.title.data, saved[0], saved[1], current_user
             )
-            db.session.add(t)
-            db.session.commit()
             flash(f"Template “{t.title}” saved.", "info")
             return redirect(url_for("instructor.preview", course_id=course.id, template_id=t.id))
     return _template_page(course, kind, form, status=400)
@@ -220,12 +156,7 @@ def new_template(course_id: int):
 @login_required
 def edit_template(course_id: int, template_id: int):
     course, _role = course_for(current_user, course_id, "instructor")
-    t = template_in(course.id, template_id)
-    if t.course_id is None:
-        abort(
-            403,
-            "Library templates are shared by every course: copy it into your course to change it.",
-        )
+    t = authoring.editable_template(course.id, template_id)
     form = template_form_class(t.kind)()
     if request.method == "GET":
         fill_template_form(form, t.kind, t.config, t.policy, t.title)
@@ -233,13 +164,7 @@ def edit_template(course_id: int, template_id: int):
     if form.validate_on_submit():
         saved = _save_template(form, t.kind)
         if saved:
-            t.title, t.config, t.policy = form.title.data.strip(), saved[0], saved[1]
-            db.session.commit()
-            used = db.session.scalar(
-                sa.select(sa.func.count())
-                .select_from(AssignmentProblem)
-                .where(AssignmentProblem.template_id == t.id)
-            )
+            used = authoring.update_template(t, form.title.data, saved[0], saved[1])
             flash(
                 f"Template “{t.title}” saved."
                 + (
@@ -259,9 +184,7 @@ def edit_template(course_id: int, template_id: int):
 def copy_template(course_id: int, template_id: int):
     course, _role = course_for(current_user, course_id, "instructor")
     t = template_in(course.id, template_id)
-    copy = clone_template(t, course.id, by_id=current_user.id)
-    db.session.add(copy)
-    db.session.commit()
+    copy = authoring.copy_template(course, t, current_user)
     flash(f"“{t.title}” copied into {course.code}.", "info")
     return redirect(url_for("instructor.edit_template", course_id=course.id, template_id=copy.id))
 
@@ -269,28 +192,20 @@ def copy_template(course_id: int, template_id: int):
 @bp.get("/courses/<int:course_id>/templates/<int:template_id>")
 @login_required
 def preview(course_id: int, template_id: int):
-    course, role = course_for(current_user, course_id, *STAFF)
+    course, role = course_for(current_user, course_id, *STAFF_ROLES)
     t = template_in(course.id, template_id)
     form = PreviewForm(request.args)
-    form.student_id.choices = pairs([(0, "—"), *students_of(course.id)])
+    form.student_id.choices = pairs([(0, "—"), *authoring.students_of(course.id)])
     kind = problems.get(t.kind)
+    # A GET form: its errors are shown next to its fields, and the page falls back to seed 0
+    # (or no student) rather than refusing.
+    form.seed.validate(form)
+    if form.student_id.raw_data:
+        form.student_id.validate(form)
     seed, student_id = form.read()
     variant_params, source = None, None
     if student_id:
-        # Only this course's assignments: a library template is used by other courses too,
-        # and their students' numbers are not this course's staff's to see.
-        v = db.session.scalar(
-            sa.select(Variant)
-            .join(AssignmentProblem)
-            .join(Assignment)
-            .where(
-                AssignmentProblem.template_id == t.id,
-                Variant.user_id == student_id,
-                Assignment.course_id == course.id,
-            )
-            .order_by(Variant.id.desc())
-            .limit(1)
-        )
+        v = authoring.students_variant(course, t, student_id)
         if v is None:
             flash(
                 "That student has no variant of this template yet (they have not opened it).",
@@ -315,6 +230,8 @@ def preview(course_id: int, template_id: int):
             "steps": render.steps(t.kind, variant_params),
             "fields": kind.answer_fields(variant_params),
         }
+    if not form.seed.errors:
+        form.seed.raw_data, form.seed.data = None, seed  # the seed shown is the one used
     return render_template(
         "instructor/preview.html",
         course=course,
@@ -331,7 +248,7 @@ def preview(course_id: int, template_id: int):
 @bp.post("/courses/<int:course_id>/templates/<int:template_id>/check")
 @login_required
 def check(course_id: int, template_id: int):
-    course, role = course_for(current_user, course_id, *STAFF)
+    course, role = course_for(current_user, course_id, *STAFF_ROLES)
     t = template_in(course.id, template_id)
     try:
         report = self_check(problems.get(t.kind), 1000, t.config, t.policy)
@@ -344,20 +261,28 @@ def check(course_id: int, template_id: int):
 # ---------------------------------------------------------------- assignments
 
 
-def _fill_assignment(a: Assignment, form: AssignmentForm) -> None:
-    a.title = form.title.data.strip()
-    a.mode = form.mode.data
-    a.opens_at, a.due_at, a.closes_at = (
-        utc(form.opens_at.data),
-        utc(form.due_at.data),
-        utc(form.closes_at.data),
+def _dates_to_fields(form: AssignmentForm, a) -> None:
+    form.opens_at.data, form.due_at.data, form.closes_at.data = (
+        to_field(a.opens_at),
+        to_field(a.due_at),
+        to_field(a.closes_at),
     )
-    a.late_penalty = float(form.late_penalty.data)
-    a.max_attempts = form.max_attempts.data
-    a.retry_penalty = float(form.retry_penalty.data)
-    a.time_limit_minutes = form.time_limit_minutes.data if form.mode.data == "quiz" else None
-    a.solution_release = form.solution_release.data
-    a.score_policy = form.score_policy.data
+
+
+def _settings(form: AssignmentForm) -> authoring.Settings:
+    return authoring.Settings(
+        title=form.title.data,
+        mode=form.mode.data,
+        opens_at=from_field(form.opens_at.data),
+        due_at=from_field(form.due_at.data),
+        closes_at=from_field(form.closes_at.data),
+        late_penalty=form.late_penalty.data,
+        max_attempts=form.max_attempts.data,
+        retry_penalty=form.retry_penalty.data,
+        time_limit_minutes=form.time_limit_minutes.data,
+        solution_release=form.solution_release.data,
+        score_policy=form.score_policy.data,
+    )
 
 
 @bp.route("/courses/<int:course_id>/assignments/new", methods=["GET", "POST"])
@@ -366,27 +291,13 @@ def new_assignment(course_id: int):
     course, _role = course_for(current_user, course_id, "instructor")
     form = AssignmentForm()
     if form.validate_on_submit():
-        a = Assignment(course_id=course.id, published=False)
-        _fill_assignment(a, form)
-        db.session.add(a)
-        db.session.commit()
+        a = authoring.create_assignment(course, _settings(form))
         flash("Assignment created (unpublished): add its problems.", "info")
         return redirect(
             url_for("instructor.edit_assignment", course_id=course.id, assignment_id=a.id)
         )
     status = 400 if request.method == "POST" else 200
     return render_template("instructor/assignment_new.html", course=course, form=form), status
-
-
-def _template_choices(course_id: int) -> list[tuple[int, str]]:
-    rows = db.session.scalars(
-        sa.select(ProblemTemplate)
-        .where(sa.or_(ProblemTemplate.course_id == course_id, ProblemTemplate.course_id.is_(None)))
-        .order_by(ProblemTemplate.course_id.is_(None), ProblemTemplate.title)
-    )
-    return [
-        (t.id, f"{t.title} [{t.kind}]{' (library)' if t.course_id is None else ''}") for t in rows
-    ]
 
 
 @bp.route("/courses/<int:course_id>/assignments/<int:assignment_id>/edit", methods=["GET", "POST"])
@@ -396,31 +307,33 @@ def edit_assignment(course_id: int, assignment_id: int):
     a = assignment_in(course.id, assignment_id)
     form = AssignmentForm(obj=None if request.method == "POST" else a)
     if request.method == "GET":
-        form.opens_at.data, form.due_at.data, form.closes_at.data = (
-            local(a.opens_at),
-            local(a.due_at),
-            local(a.closes_at),
-        )
+        _dates_to_fields(form, a)
     status = 200
     if request.method == "POST":
         if form.validate_on_submit():
-            _fill_assignment(a, form)
-            db.session.commit()
+            authoring.update_assignment(a, _settings(form))
             flash("Settings saved.", "info")
             return redirect(
                 url_for("instructor.edit_assignment", course_id=course.id, assignment_id=a.id)
             )
         status = 400
+    return _edit_page(course, a, form, status=status)
+
+
+def _edit_page(course, a, form, status=200, points_forms=None):
+    """The builder; ``points_forms`` maps a problem id to its points form when a posted one
+    failed, so that its errors show next to its field."""
     add = AddProblemForm()
-    add.template_id.choices = pairs(_template_choices(course.id))
+    add.template_id.choices = pairs(authoring.template_choices(course.id))
     return render_template(
         "instructor/assignment_edit.html",
         course=course,
         a=a,
         form=form,
         add=add,
-        started=started(a),
-        points_form=PointsForm(),
+        started=has_started(a),
+        points_forms={ap.id: PointsForm(formdata=None, obj=ap) for ap in a.problems}
+        | (points_forms or {}),
     ), status
 
 
@@ -430,30 +343,16 @@ def add_problem(course_id: int, assignment_id: int):
     course, _role = course_for(current_user, course_id, "instructor")
     a = assignment_in(course.id, assignment_id)
     form = AddProblemForm()
-    form.template_id.choices = pairs(_template_choices(course.id))
-    if started(a):
-        flash(
-            "Students have started this assignment: its problems can no longer be added, moved or removed.",
-            "error",
-        )
-    elif len(a.problems) >= MAX_PROBLEMS:
-        flash(
-            f"An assignment has at most {MAX_PROBLEMS} problems: split it into two assignments.",
-            "error",
-        )
-    elif form.validate_on_submit():
-        t = template_in(course.id, form.template_id.data)
-        if (
-            t.course_id is None
-        ):  # a library template is copied: editing the library changes no course
-            t = clone_template(t, course.id, by_id=current_user.id)
-        a.problems.append(
-            AssignmentProblem(position=len(a.problems) + 1, points=form.points.data, template=t)
-        )
-        db.session.commit()
-        flash(f"Problem “{t.title}” added.", "info")
+    form.template_id.choices = pairs(authoring.template_choices(course.id))
+    if form.validate_on_submit():
+        try:
+            t = authoring.add_problem(a, form.template_id.data, form.points.data, current_user)
+        except Conflict as exc:
+            flash(exc.text, "error")
+        else:
+            flash(f"Problem “{t.title}” added.", "info")
     else:
-        flash("; ".join(as_sentence(e) for errs in form.errors.values() for e in errs), "error")
+        flash(form_errors(form), "error")
     return redirect(url_for("instructor.edit_assignment", course_id=course.id, assignment_id=a.id))
 
 
@@ -464,44 +363,21 @@ def add_problem(course_id: int, assignment_id: int):
 def change_problem(course_id: int, assignment_id: int, problem_id: int, action: str):
     course, _role = course_for(current_user, course_id, "instructor")
     a = assignment_in(course.id, assignment_id)
-    ap = next((p for p in a.problems if p.id == problem_id), None)
-    form = PointsForm()
-    if ap is None or action not in ("points", "up", "down", "remove"):
-        abort(404)
+    ap = authoring.problem_of(a, problem_id)
     if action == "points":
-        if form.validate_on_submit():
-            ap.points = form.points.data
-            db.session.commit()
-            flash("Points saved: totals use them at once.", "info")
-        else:
-            flash("; ".join(as_sentence(e) for errs in form.errors.values() for e in errs), "error")
-    elif started(a):
-        flash(
-            "Students have started this assignment: its problems can no longer be added, moved or removed.",
-            "error",
-        )
+        form = PointsForm()
+        if not form.validate_on_submit():
+            settings = AssignmentForm(formdata=None, obj=a)
+            _dates_to_fields(settings, a)
+            return _edit_page(course, a, settings, status=400, points_forms={ap.id: form})
+        authoring.set_points(ap, form.points.data)
+        flash("Points saved: totals use them at once.", "info")
     else:
-        _reorder(a, ap, action)
+        try:
+            authoring.move_problem(a, ap, action)
+        except Conflict as exc:
+            flash(exc.text, "error")
     return redirect(url_for("instructor.edit_assignment", course_id=course.id, assignment_id=a.id))
-
-
-def _reorder(a: Assignment, ap: AssignmentProblem, action: str) -> None:
-    order = list(a.problems)
-    i = order.index(ap)
-    if action == "remove":
-        order.pop(i)
-        a.problems.remove(ap)
-    elif action == "up" and i > 0:
-        order[i - 1], order[i] = order[i], order[i - 1]
-    elif action == "down" and i < len(order) - 1:
-        order[i + 1], order[i] = order[i], order[i + 1]
-    # positions are unique: move everything out of the way first, then number 1..n
-    for k, p in enumerate(order):
-        p.position = 10000 + k
-    db.session.flush()
-    for k, p in enumerate(order, 1):
-        p.position = k
-    db.session.commit()
 
 
 @bp.post("/courses/<int:course_id>/assignments/<int:assignment_id>/publish")
@@ -509,14 +385,14 @@ def _reorder(a: Assignment, ap: AssignmentProblem, action: str) -> None:
 def publish(course_id: int, assignment_id: int):
     course, _role = course_for(current_user, course_id, "instructor")
     a = assignment_in(course.id, assignment_id)
-    if not a.published and not a.problems:
-        flash("Add at least one problem before publishing.", "error")
+    try:
+        published = authoring.toggle_published(a)
+    except Conflict as exc:
+        flash(exc.text, "error")
     else:
-        a.published = not a.published
-        db.session.commit()
         flash(
             "Published: students see it now."
-            if a.published
+            if published
             else "Unpublished: students no longer see it.",
             "info",
         )
@@ -565,10 +441,10 @@ def import_assignment_page(course_id: int):
 )
 @login_required
 def extensions(course_id: int, assignment_id: int):
-    course, role = course_for(current_user, course_id, *STAFF)
+    course, role = course_for(current_user, course_id, *STAFF_ROLES)
     a = assignment_in(course.id, assignment_id)
     form = ExtensionForm()
-    form.student_id.choices = pairs(students_of(course.id))
+    form.student_id.choices = pairs(authoring.students_of(course.id))
     status = 200
     if request.method == "POST":
         if form.validate_on_submit():
@@ -576,28 +452,21 @@ def extensions(course_id: int, assignment_id: int):
                 form.due_at.errors.append("Give a new date, or excuse the student.")
                 status = 400
             else:
-                ext = db.session.scalar(
-                    sa.select(Extension).where(
-                        Extension.assignment_id == a.id, Extension.user_id == form.student_id.data
-                    )
-                )
-                ext = ext or Extension(assignment_id=a.id, user_id=form.student_id.data)
-                ext.due_at, ext.closes_at = utc(form.due_at.data), utc(form.closes_at.data)
-                ext.excused, ext.granted_by_id = form.excused.data, current_user.id
-                db.session.add(ext)
-                commit_keeping_state()  # the redirect is built from memory: no query after
+                authoring.save_extension(
+                    a,
+                    form.student_id.data,
+                    from_field(form.due_at.data),
+                    from_field(form.closes_at.data),
+                    form.excused.data,
+                    current_user,
+                )  # the redirect is built from memory: no query after the commit
                 flash("Extension saved.", "info")
                 return redirect(
                     url_for("instructor.extensions", course_id=course.id, assignment_id=a.id)
                 )
         else:
             status = 400
-    rows = db.session.execute(
-        sa.select(Extension, User)
-        .join(User, Extension.user_id == User.id)
-        .where(Extension.assignment_id == a.id)
-        .order_by(User.name)
-    ).all()
+    rows = authoring.extensions_of(a)
     return render_template(
         "instructor/extensions.html", course=course, role=role, a=a, form=form, rows=rows
     ), status
@@ -628,29 +497,11 @@ def regrade(course_id: int, assignment_id: int):
 @bp.get("/courses/<int:course_id>/gradebook")
 @login_required
 def gradebook(course_id: int):
-    course, role = course_for(current_user, course_id, *STAFF)
-    assignments = graded_assignments(course)
+    course, role = course_for(current_user, course_id, *STAFF_ROLES)
     section = request.args.get("section") or None
     sort = request.args.get("sort", "name")
-    page = min(max(1, request.args.get("page", 1, type=int)), MAX_PAGE)
-    if sort == "total":  # needs every student's total: read them all, then take the page
-        everyone = sorted(
-            iter_grades(course, assignments, section), key=lambda g: -g.total(assignments)
-        )
-        count, rows = len(everyone), everyone[(page - 1) * PAGE : page * PAGE]
-    else:  # by name or section: the database hands over just this page
-        count = student_count(course, section)
-        rows = list(
-            iter_grades(
-                course,
-                assignments,
-                section,
-                by_section=sort == "section",
-                start=(page - 1) * PAGE,
-                stop=page * PAGE,
-            )
-        )
-    pages = max(1, -(-count // PAGE))
+    view = gradebook_page(course, section, sort, request.args.get("page", 1, type=int))
+    assignments = view.assignments
     focus = next((a for a in assignments if a.id == request.args.get("assignment", type=int)), None)
     return render_template(
         "instructor/gradebook.html",
@@ -658,10 +509,10 @@ def gradebook(course_id: int):
         role=role,
         assignments=assignments,
         focus=focus,
-        rows=rows,
-        count=count,
-        page=page,
-        pages=pages,
+        rows=view.rows,
+        count=view.count,
+        page=view.page,
+        pages=view.pages,
         sections=sections(course),
         section=section,
         sort=sort,
@@ -673,7 +524,7 @@ def gradebook(course_id: int):
 @bp.get("/courses/<int:course_id>/gradebook.csv")
 @login_required
 def gradebook_csv(course_id: int):
-    course, _role = course_for(current_user, course_id, *STAFF)
+    course, _role = course_for(current_user, course_id, *STAFF_ROLES)
     fmt = request.args.get("format", "canvas")
     if fmt not in FORMATS:
         abort(400, f"format must be one of {', '.join(FORMATS)}")
@@ -687,50 +538,25 @@ def gradebook_csv(course_id: int):
 @bp.get("/courses/<int:course_id>/gradebook/students/<int:user_id>")
 @login_required
 def student_grades(course_id: int, user_id: int):
-    course, role = course_for(current_user, course_id, *STAFF)
-    enrolment = student_in(course.id, user_id)
-    student = enrolment.user
-    assignments = graded_assignments(course)
-    grades = next(iter_grades(course, assignments, user_id=student.id))
-    # three queries for the whole page, grouped by problem in Python
-    ap_ids = [ap.id for a in assignments for ap in a.problems]
-    subs_by, history_by, changes_by = defaultdict(list), defaultdict(list), defaultdict(list)
-    for sub, ap_id in db.session.execute(
-        sa.select(Submission, Variant.assignment_problem_id)
-        .join(Variant)
-        .where(Variant.assignment_problem_id.in_(ap_ids), Variant.user_id == student.id)
-        .order_by(Variant.number, Submission.attempt)
-    ):
-        subs_by[ap_id].append(sub)
-    for o in db.session.scalars(
-        sa.select(ScoreOverride)
-        .where(ScoreOverride.assignment_problem_id.in_(ap_ids), ScoreOverride.user_id == student.id)
-        .order_by(ScoreOverride.id)
-    ):
-        history_by[o.assignment_problem_id].append(o)
-    problem_of = {sub.id: ap_id for ap_id, subs in subs_by.items() for sub in subs}
-    if problem_of:
-        for c in db.session.scalars(
-            sa.select(GradeChange)
-            .where(GradeChange.submission_id.in_(list(problem_of)))
-            .order_by(GradeChange.id)
-        ):
-            changes_by[problem_of[c.submission_id]].append(c)
-    detail = [
-        (a, ap, subs_by[ap.id], history_by[ap.id], changes_by[ap.id])
-        for a in assignments
-        for ap in a.problems
-    ]
+    course, role = course_for(current_user, course_id, *STAFF_ROLES)
+    return _student_page(course, role, student_in(course.id, user_id))
+
+
+def _student_page(course, role, enrolment, failed=None, status=200):
+    """A student's record; ``failed`` is (problem id, its override form) when a posted
+    override was refused, so that its errors show next to its fields."""
+    _assignments, grades, detail = student_record(course, enrolment.user)
     return render_template(
         "instructor/student.html",
         course=course,
         role=role,
-        student=student,
+        student=enrolment.user,
         enrolment=enrolment,
         grades=grades,
         detail=detail,
-        form=OverrideForm(),
-    )
+        form=OverrideForm(formdata=None),
+        failed=failed or (None, None),
+    ), status
 
 
 @bp.post(
@@ -738,17 +564,15 @@ def student_grades(course_id: int, user_id: int):
 )
 @login_required
 def override_score(course_id: int, user_id: int, problem_id: int):
-    course, _role = course_for(current_user, course_id, "instructor")
-    student = student_in(course.id, user_id).user  # 404 unless a student of this course
-    ap = db.session.get(AssignmentProblem, problem_id)
-    if ap is None or ap.assignment.course_id != course.id:
-        abort(404)
+    course, role = course_for(current_user, course_id, "instructor")
+    enrolment = student_in(course.id, user_id)  # NotFound unless a student of this course
+    student = enrolment.user
+    ap = course_problem(course.id, problem_id)
     form = OverrideForm()
-    if form.validate_on_submit():
-        override(ap, student, form.score.data, form.reason.data, current_user)
-        flash("Override saved." if form.score.data is not None else "Override removed.", "info")
-    else:
-        flash("; ".join(as_sentence(e) for errs in form.errors.values() for e in errs), "error")
+    if not form.validate_on_submit():
+        return _student_page(course, role, enrolment, failed=(ap.id, form), status=400)
+    override(ap, student, form.score.data, form.reason.data, current_user)
+    flash("Override saved." if form.score.data is not None else "Override removed.", "info")
     return redirect(
         url_for("instructor.student_grades", course_id=course.id, user_id=student.id) + f"#p{ap.id}"
     )

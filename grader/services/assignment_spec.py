@@ -76,18 +76,12 @@ def to_spec(a: Assignment) -> dict:
             "title": ap.template.title,
             "kind": ap.template.kind,
             "points": ap.points,
-            "config": _merged(ap.template.config, (ap.overrides or {}).get("config")),
-            "policy": _merged(ap.template.policy, (ap.overrides or {}).get("policy")),
+            "config": dict(ap.template.config or {}),
+            "policy": dict(ap.template.policy or {}),
         }
         for ap in a.problems
     ]
     return spec
-
-
-def _merged(base: dict | None, over: dict | None) -> dict:
-    out = dict(base or {})
-    out.update(over or {})
-    return out
 
 
 def export_yaml(a: Assignment) -> str:
@@ -353,9 +347,7 @@ def _problems(course: Course, spec: dict) -> list[AssignmentProblem]:
             config=p["config"],
             policy=p["policy"],
         )
-        out.append(
-            AssignmentProblem(position=pos, points=p["points"], template=template, overrides={})
-        )
+        out.append(AssignmentProblem(position=pos, points=p["points"], template=template))
     return out
 
 
@@ -376,18 +368,14 @@ def create_from_spec(course: Course, spec: dict) -> Assignment:
     return a
 
 
-def clone_template(
-    t: ProblemTemplate, course_id: int, overrides: dict | None = None, by_id: int | None = None
-) -> ProblemTemplate:
-    """A new course template with ``t``'s kind, title, config and policy (and an assignment
-    problem's overrides merged in)."""
-    overrides = overrides or {}
+def clone_template(t: ProblemTemplate, course_id: int, by_id: int | None = None) -> ProblemTemplate:
+    """A new course template with ``t``'s kind, title, config and policy."""
     return ProblemTemplate(
         course_id=course_id,
         kind=t.kind,
         title=t.title,
-        config=_merged(t.config, overrides.get("config")),
-        policy=_merged(t.policy, overrides.get("policy")),
+        config=dict(t.config or {}),
+        policy=dict(t.policy or {}),
         created_by_id=by_id,
     )
 
@@ -401,26 +389,30 @@ def own_template(ap: AssignmentProblem) -> ProblemTemplate:
         .select_from(AssignmentProblem)
         .where(AssignmentProblem.template_id == t.id)
     )
-    if t.course_id is None or users > 1 or ap.overrides:
-        ap.template = clone_template(t, ap.assignment.course_id, ap.overrides)
-        ap.overrides = {}
+    if t.course_id is None or users > 1:
+        ap.template = clone_template(t, ap.assignment.course_id)
     return ap.template
+
+
+def has_started(a: Assignment) -> bool:
+    """True once any student has a variant of any of its problems: from then on the
+    problems' kinds, configs and order are fixed (the one rule for the pages and the API)."""
+    return (
+        db.session.scalar(
+            sa.select(Variant.id)
+            .join(AssignmentProblem)
+            .where(AssignmentProblem.assignment_id == a.id)
+            .limit(1)
+        )
+        is not None
+    )
 
 
 def update_from_spec(a: Assignment, spec: dict) -> Assignment:
     """Replace an assignment's settings and problems. Once students have variants, the
     problems' kinds, configs and order are fixed (titles, points and policies may change)."""
-    started = db.session.scalar(
-        sa.select(sa.func.count())
-        .select_from(Variant)
-        .join(AssignmentProblem)
-        .where(AssignmentProblem.assignment_id == a.id)
-    )
-    if started:
-        old = [
-            (ap.template.kind, _merged(ap.template.config, (ap.overrides or {}).get("config")))
-            for ap in a.problems
-        ]
+    if has_started(a):
+        old = [(ap.template.kind, dict(ap.template.config or {})) for ap in a.problems]
         new = [(p["kind"], p["config"]) for p in spec["problems"]]
         if old != new:
             raise SpecError(
@@ -435,8 +427,7 @@ def update_from_spec(a: Assignment, spec: dict) -> Assignment:
         _apply_fields(a, spec)
         for ap, p in zip(a.problems, spec["problems"], strict=True):
             ap.points = p["points"]
-            current_policy = _merged(ap.template.policy, (ap.overrides or {}).get("policy"))
-            if (ap.template.title, current_policy) != (p["title"], p["policy"]):
+            if (ap.template.title, dict(ap.template.policy or {})) != (p["title"], p["policy"]):
                 template = own_template(ap)
                 template.title, template.policy = p["title"], p["policy"]
         db.session.commit()

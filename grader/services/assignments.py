@@ -5,31 +5,32 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import sqlalchemy as sa
-from flask import abort
 
 from ..extensions import db
 from ..models import Assignment, AssignmentProblem, Course, User
 from .access import course_for, is_staff
+from .errors import NotFound
 from .submissions import ProblemState, Standing, problem_state, standing_for
 from .variants import current_variant
 
 
 def assignment_for(user: User, assignment_id: int) -> tuple[Assignment, str]:
-    """The assignment and the user's role in its course; 404 if missing or (for a
-    student) unpublished, 403 if not in the course."""
+    """The assignment and the user's role in its course; NotFound if missing or (for a
+    student) unpublished, Forbidden if not in the course."""
     assignment = db.session.get(Assignment, assignment_id)
     if assignment is None:
-        abort(404)
+        raise NotFound()
     _course, role = course_for(user, assignment.course_id)
     if not assignment.published and not is_staff(role):
-        abort(404)
+        raise NotFound()
     return assignment, role
 
 
 def problem_for(assignment: Assignment, problem_id: int) -> AssignmentProblem:
+    """The assignment's problem with this id; NotFound if it is another's."""
     ap = db.session.get(AssignmentProblem, problem_id)
     if ap is None or ap.assignment_id != assignment.id:
-        abort(404)
+        raise NotFound()
     return ap
 
 

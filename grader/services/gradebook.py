@@ -4,8 +4,10 @@ and read in chunks of students so that a large course never sits whole in memory
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import sqlalchemy as sa
 
@@ -16,12 +18,15 @@ from ..models import (
     Course,
     Enrollment,
     Extension,
+    GradeChange,
     ScoreOverride,
+    Submission,
     User,
     Variant,
     utcnow,
 )
 from . import commit_keeping_state
+from .errors import NotFound
 
 CHUNK = 500
 
@@ -220,3 +225,103 @@ def override(
     db.session.add(row)
     commit_keeping_state()  # the route answers from memory, even if the connection drops now
     return row
+
+
+PAGE = 200
+MAX_PAGE = 100_000  # 20 million students: a larger page number is past the end, not an OFFSET
+
+
+@dataclass
+class GradebookPage:
+    """One page of the gradebook: ``rows`` of ``count`` students, page ``page`` of ``pages``."""
+
+    assignments: list[Assignment]
+    rows: list[StudentGrades]
+    count: int
+    page: int
+    pages: int
+
+
+def gradebook_page(
+    course: Course, section: str | None = None, sort: str = "name", page: int = 1
+) -> GradebookPage:
+    """A page of PAGE students sorted by name, section, or total (highest first). By name
+    or section the database hands over just the page; by total every student's total is
+    needed, so all are read and the page is taken in Python."""
+    assignments = graded_assignments(course)
+    page = min(max(1, page), MAX_PAGE)
+    if sort == "total":
+        everyone = sorted(
+            iter_grades(course, assignments, section), key=lambda g: -g.total(assignments)
+        )
+        count, rows = len(everyone), everyone[(page - 1) * PAGE : page * PAGE]
+    else:
+        count = student_count(course, section)
+        rows = list(
+            iter_grades(
+                course,
+                assignments,
+                section,
+                by_section=sort == "section",
+                start=(page - 1) * PAGE,
+                stop=page * PAGE,
+            )
+        )
+    return GradebookPage(assignments, rows, count, page, max(1, -(-count // PAGE)))
+
+
+class ProblemHistory(NamedTuple):
+    """One problem of a student's record: their attempts, the overrides and the regrade
+    changes, oldest first."""
+
+    assignment: Assignment
+    ap: AssignmentProblem
+    submissions: list[Submission]
+    overrides: list[ScoreOverride]
+    changes: list[GradeChange]
+
+
+def student_record(
+    course: Course, student: User
+) -> tuple[list[Assignment], StudentGrades, list[ProblemHistory]]:
+    """A student's grades and, per graded problem, their history: three queries for the
+    whole record, grouped by problem in Python."""
+    assignments = graded_assignments(course)
+    grades = next(iter_grades(course, assignments, user_id=student.id))
+    ap_ids = [ap.id for a in assignments for ap in a.problems]
+    subs_by, history_by, changes_by = defaultdict(list), defaultdict(list), defaultdict(list)
+    for sub, ap_id in db.session.execute(
+        sa.select(Submission, Variant.assignment_problem_id)
+        .join(Variant)
+        .where(Variant.assignment_problem_id.in_(ap_ids), Variant.user_id == student.id)
+        .order_by(Variant.number, Submission.attempt)
+    ):
+        subs_by[ap_id].append(sub)
+    for o in db.session.scalars(
+        sa.select(ScoreOverride)
+        .where(ScoreOverride.assignment_problem_id.in_(ap_ids), ScoreOverride.user_id == student.id)
+        .order_by(ScoreOverride.id)
+    ):
+        history_by[o.assignment_problem_id].append(o)
+    problem_of = {sub.id: ap_id for ap_id, subs in subs_by.items() for sub in subs}
+    if problem_of:
+        for c in db.session.scalars(
+            sa.select(GradeChange)
+            .where(GradeChange.submission_id.in_(list(problem_of)))
+            .order_by(GradeChange.id)
+        ):
+            changes_by[problem_of[c.submission_id]].append(c)
+    detail = [
+        ProblemHistory(a, ap, subs_by[ap.id], history_by[ap.id], changes_by[ap.id])
+        for a in assignments
+        for ap in a.problems
+    ]
+    return assignments, grades, detail
+
+
+def course_problem(course_id: int, problem_id: int) -> AssignmentProblem:
+    """An assignment problem of this course; NotFound otherwise."""
+    ap = db.session.get(AssignmentProblem, problem_id)
+    if ap is None or ap.assignment.course_id != course_id:
+        raise NotFound()
+    return ap

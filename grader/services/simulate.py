@@ -12,12 +12,11 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import timedelta
 
 import numpy as np
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import JSONB
 
 import problems
 from problems.check import perturb
@@ -29,13 +28,18 @@ from ..models import (
     Course,
     Enrollment,
     ProblemTemplate,
-    SubmissionTag,
     User,
-    UTCDateTime,
     Variant,
     utcnow,
 )
-from .submissions import normalise
+from .submissions import (
+    Summary,
+    credited_score,
+    insert_submissions,
+    normalise,
+    note_attempt,
+    submission_row,
+)
 
 POOL = 40
 MAX_ATTEMPTS = 5
@@ -66,13 +70,25 @@ PLAN = [  # (kind, config, points): ten problems per assignment, cycling
 
 @dataclass
 class Outcome:
+    """One graded answer of a pool variant, its JSON serialised once for every row."""
+
     raw: str
     parsed: str
     raw_score: float
     results: str
     tags: list[str]
+    misconceptions: str
     feedback: str
     normalised: str
+
+
+def late(a: Assignment, t) -> bool:
+    """The rule ``problem_state`` applies (a simulated student has no extension)."""
+    return a.due_at is not None and t > a.due_at
+
+
+def credited(a: Assignment, o: Outcome, attempt: int, t) -> float:
+    return credited_score(a, o.raw_score, attempt, late(a, t))
 
 
 @dataclass
@@ -94,6 +110,7 @@ def _outcome(kind, params, answer, policy) -> Outcome:
         g.score,
         json.dumps(g.results),
         g.misconceptions,
+        json.dumps(g.misconceptions),
         json.dumps(g.feedback),
         normalise(g.parsed),
     )
@@ -130,46 +147,6 @@ def build_pool(ap: AssignmentProblem, rng: np.random.Generator) -> list[PoolVari
     return pool
 
 
-def _as_is(text: str) -> str:
-    return text
-
-
-class _JsonText(sa.types.TypeDecorator):
-    """JSON already serialised once per pool outcome, sent to PostgreSQL as JSONB as is."""
-
-    impl = JSONB
-    cache_ok = True
-
-    def bind_processor(self, dialect):
-        from psycopg.types.json import Jsonb
-
-        return lambda value: None if value is None else Jsonb(value, dumps=_as_is)
-
-
-def _submission_table(dialect: str) -> sa.Table:
-    """The submission table with its JSON columns taking text (serialised once per outcome
-    instead of once per row: 1.2 M rows × 5 columns adds up)."""
-    json_type = _JsonText() if dialect == "postgresql" else sa.Text()
-    return sa.Table(
-        "submission",
-        sa.MetaData(),
-        sa.Column("id", sa.Integer, primary_key=True),
-        sa.Column("variant_id", sa.Integer),
-        sa.Column("assignment_problem_id", sa.Integer),
-        sa.Column("attempt", sa.Integer),
-        sa.Column("raw", json_type),
-        sa.Column("parsed", json_type),
-        sa.Column("raw_score", sa.Float),
-        sa.Column("score", sa.Float),
-        sa.Column("results", json_type),
-        sa.Column("misconceptions", json_type),
-        sa.Column("feedback", json_type),
-        sa.Column("late", sa.Boolean),
-        sa.Column("normalised", sa.Text),
-        sa.Column("created_at", UTCDateTime),
-    )
-
-
 def simulate_class(
     course: Course,
     students: int,
@@ -179,7 +156,11 @@ def simulate_class(
     chunk: int = 500,
 ) -> dict:
     """Add ``students`` simulated students and ``assignments`` assignments of ten problems
-    with their variants and submissions to ``course``. Returns counts."""
+    with their variants and submissions to ``course``. Returns counts.
+
+    Rows are written in bulk but through the code of real attempts: ``submission_row``
+    (every column), ``credited_score`` (late and retry penalties), ``note_attempt`` (the
+    variant's summary) and ``insert_submissions``."""
     rng = np.random.default_rng(seed)
     start = utcnow() - timedelta(days=21)
     tag = f"sim{seed}"
@@ -211,7 +192,6 @@ def simulate_class(
     pools = {ap.id: build_pool(ap, rng) for a in made for ap in a.problems}
     problems_ = [(a, ap) for a in made for ap in a.problems]
 
-    sub_table = _submission_table(db.engine.dialect.name)
     counts = {"students": 0, "variants": 0, "submissions": 0, "tags": 0}
     for first in range(0, students, chunk):
         n = min(chunk, students - first)
@@ -263,7 +243,9 @@ def simulate_class(
                     tries.append((attempt, t, o))
                     if o.raw_score >= 1.0:
                         break
-                first_right = next((k for k, _t, o in tries if o.raw_score >= 1.0), None)
+                summary = Summary()
+                for attempt, t, o in tries:
+                    note_attempt(summary, attempt, credited(a, o, attempt, t), o.raw_score, t)
                 variant_rows.append(
                     {
                         "assignment_problem_id": ap.id,
@@ -276,61 +258,40 @@ def simulate_class(
                         "config": ap.template.config,
                         "facets": pv.facets,
                         "created_at": viewed,
-                        "attempts": len(tries),
-                        "best_score": max(o.raw_score for _k, _t, o in tries),
-                        "last_score": tries[-1][2].raw_score,
-                        "first_correct": tries[0][2].raw_score >= 1.0,
-                        "correct": first_right is not None,
-                        "first_correct_attempt": first_right,
-                        "first_at": tries[0][1],
-                        "first_correct_at": tries[first_right - 1][1] if first_right else None,
+                        **asdict(summary),
                     }
                 )
-                attempts_of.append((ap.id, uid, tries))
+                attempts_of.append((a, ap.id, uid, tries))
         ids = db.session.scalars(
             sa.insert(Variant).returning(Variant.id, sort_by_parameter_order=True), variant_rows
         ).all()
         sub_rows, sub_tags = [], []
-        for vid, (ap_id, uid, tries) in zip(ids, attempts_of, strict=True):
+        for vid, (a, ap_id, uid, tries) in zip(ids, attempts_of, strict=True):
             for attempt, t, o in tries:
                 sub_rows.append(
-                    {
-                        "variant_id": vid,
-                        "assignment_problem_id": ap_id,
-                        "attempt": attempt,
-                        "raw": o.raw,
-                        "parsed": o.parsed,
-                        "raw_score": o.raw_score,
-                        "score": o.raw_score,
-                        "results": o.results,
-                        "misconceptions": json.dumps(o.tags),
-                        "feedback": o.feedback,
-                        "late": False,
-                        "normalised": o.normalised,
-                        "created_at": t,
-                    }
+                    submission_row(
+                        variant_id=vid,
+                        assignment_problem_id=ap_id,
+                        attempt=attempt,
+                        raw=o.raw,
+                        parsed=o.parsed,
+                        raw_score=o.raw_score,
+                        score=credited(a, o, attempt, t),
+                        results=o.results,
+                        misconceptions=o.misconceptions,
+                        feedback=o.feedback,
+                        late=late(a, t),
+                        created_at=t,
+                        normalised=o.normalised,
+                    )
                 )
-                sub_tags.append((ap_id, uid, o.tags))
-        sub_ids = (
-            db.session.scalars(
-                sa.insert(sub_table).returning(sub_table.c.id, sort_by_parameter_order=True),
-                sub_rows,
-            ).all()
-            if sub_rows
-            else []
-        )
-        tag_rows = [
-            {"submission_id": sid, "tag": tg, "assignment_problem_id": ap_id, "user_id": uid}
-            for sid, (ap_id, uid, tags) in zip(sub_ids, sub_tags, strict=True)
-            for tg in tags
-        ]
-        if tag_rows:
-            db.session.execute(sa.insert(SubmissionTag), tag_rows)
+                sub_tags.append((uid, o.tags))
+        written, tagged = insert_submissions(sub_rows, sub_tags)
         db.session.commit()
         counts["students"] += n
         counts["variants"] += len(ids)
-        counts["submissions"] += len(sub_rows)
-        counts["tags"] += len(tag_rows)
+        counts["submissions"] += written
+        counts["tags"] += tagged
         if progress:
             progress(n)
     return counts

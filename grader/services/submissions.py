@@ -5,10 +5,12 @@ transaction. Format errors are returned, not stored, and use no attempt."""
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import JSONB
 
 import problems
 
@@ -24,6 +26,7 @@ from ..models import (
     utcnow,
 )
 from . import commit_keeping_state
+from .errors import Forbidden
 from .variants import get_or_create_variant, problem_policy
 
 MAX_KEY = 200
@@ -52,6 +55,14 @@ class Dates:
     closes_at: datetime | None
     excused: bool = False
 
+    def not_open(self, now: datetime) -> bool:
+        """True before the assignment opens: the one rule for showing a problem's numbers
+        and for accepting an attempt."""
+        return self.opens_at is not None and now < self.opens_at
+
+    def opening(self) -> str:
+        return f"This assignment opens on {fmt_time(self.opens_at)}." if self.opens_at else ""
+
 
 def dates_for(assignment: Assignment, user: User) -> Dates:
     """The assignment's dates with the student's extension (if any) applied."""
@@ -68,6 +79,16 @@ def dates_for(assignment: Assignment, user: User) -> Dates:
         elif closes is not None and due is not None and due > closes:
             closes = due  # an extension past the closing date keeps it open until then
     return Dates(assignment.opens_at, due, closes, bool(ext and ext.excused))
+
+
+def check_open(
+    assignment: Assignment, user: User, staff: bool = False, now: datetime | None = None
+) -> None:
+    """Forbidden (code "not_open") if a student asks for a problem's numbers before the
+    assignment opens (their extension does not move the opening); staff may look early."""
+    dates = dates_for(assignment, user)
+    if not staff and dates.not_open(now or utcnow()):
+        raise Forbidden(dates.opening(), error="not_open")
 
 
 def quiz_ends_at(assignment: Assignment, user: User) -> datetime | None:
@@ -142,10 +163,8 @@ def problem_state(
     if assignment.max_attempts is not None:
         state.attempts_left = max(0, assignment.max_attempts - state.attempts_used)
     state.late_now = bool(dates.due_at and now > dates.due_at)
-    if dates.opens_at and now < dates.opens_at:
-        state.refusal = SubmissionRefused(
-            409, "not_open", f"This assignment opens on {fmt_time(dates.opens_at)}."
-        )
+    if dates.not_open(now):
+        state.refusal = SubmissionRefused(409, "not_open", dates.opening())
     elif dates.closes_at and now > dates.closes_at:
         state.refusal = SubmissionRefused(
             409, "closed", f"This assignment closed on {fmt_time(dates.closes_at)}."
@@ -210,6 +229,9 @@ def submit(
         raise SubmissionRefused(
             400, "bad_idempotency_key", f"An Idempotency-Key has 1 to {MAX_KEY} characters."
         )
+    dates = dates_for(ap.assignment, user)
+    if dates.not_open(now or utcnow()):  # before dealing numbers: no variant, no quiz clock
+        raise SubmissionRefused(409, "not_open", dates.opening())
     variant = get_or_create_variant(ap, user)
     if idempotency_key is not None:
         earlier = _replay(ap, user, variant, idempotency_key)
@@ -227,35 +249,31 @@ def submit(
         state = problem_state(ap, user, variant, now_, standing=standing)
         if state.refusal is not None:
             raise state.refusal
-        assignment = ap.assignment
-        late = state.late_now
-        score = grade.score
-        if late:
-            score *= 1.0 - assignment.late_penalty
-        attempt = state.attempts_used + 1
-        score *= max(0.0, 1.0 - assignment.retry_penalty * (attempt - 1))
+        attempt, late = state.attempts_used + 1, state.late_now
         sub = Submission(
-            variant_id=variant.id,
-            attempt=attempt,
-            raw=answers,
-            parsed=grade.parsed,
-            raw_score=grade.score,
-            score=round(score, 12),
-            results=grade.results,
-            misconceptions=grade.misconceptions,
-            feedback=grade.feedback,
-            late=late,
-            idempotency_key=idempotency_key,
-            created_at=now_,
-            normalised=normalise(grade.parsed),
-            assignment_problem_id=ap.id,
+            **submission_row(
+                variant_id=variant.id,
+                assignment_problem_id=ap.id,
+                attempt=attempt,
+                raw=answers,
+                parsed=grade.parsed,
+                raw_score=grade.score,
+                score=credited_score(ap.assignment, grade.score, attempt, late),
+                results=grade.results,
+                misconceptions=grade.misconceptions,
+                feedback=grade.feedback,
+                late=late,
+                created_at=now_,
+                normalised=normalise(grade.parsed),
+                idempotency_key=idempotency_key,
+            ),
             tags=[
                 SubmissionTag(tag=t, assignment_problem_id=ap.id, user_id=user.id)
                 for t in grade.misconceptions
             ],
         )
         db.session.add(sub)
-        note_attempt(variant, sub)
+        note_attempt(variant, sub.attempt, sub.score, sub.raw_score, sub.created_at)
         try:
             commit_keeping_state()  # the answer is built from these objects, no query
             return Submitted(sub, False, ap, user, variant, standing)
@@ -270,30 +288,155 @@ def submit(
     )
 
 
-def note_attempt(variant: Variant, sub: Submission) -> None:
-    """Fold a new attempt into the variant's running summary (same transaction)."""
-    variant.attempts = sub.attempt
-    variant.best_score = (
-        sub.score if variant.best_score is None else max(variant.best_score, sub.score)
-    )
-    variant.last_score = sub.score
-    right = sub.raw_score >= 1.0
-    if sub.attempt == 1:
-        variant.first_at = sub.created_at
-        variant.first_correct = right
-    if right and not variant.correct:
-        variant.correct = True
-        variant.first_correct_attempt = sub.attempt
-        variant.first_correct_at = sub.created_at
+def credited_score(assignment: Assignment, raw_score: float, attempt: int, late: bool) -> float:
+    """The score an attempt is credited with: the late penalty if late, then the retry
+    penalty per earlier attempt, rounded to 12 places (so sums compare exactly)."""
+    score = raw_score
+    if late:
+        score *= 1.0 - assignment.late_penalty
+    score *= max(0.0, 1.0 - assignment.retry_penalty * (attempt - 1))
+    return round(score, 12)
+
+
+def submission_row(
+    *,
+    variant_id: int,
+    assignment_problem_id: int,
+    attempt: int,
+    raw: Any,
+    parsed: Any,
+    raw_score: float,
+    score: float,
+    results: Any,
+    misconceptions: Any,
+    feedback: Any,
+    late: bool,
+    created_at: datetime,
+    normalised: str,
+    idempotency_key: str | None = None,
+) -> dict[str, Any]:
+    """Every column of a submission row (but its id), by name: the one list that both
+    ``submit`` and the bulk writer (``insert_submissions``) fill, so that a new column
+    must be given on both paths or neither (a test checks it against the table)."""
+    return {
+        "variant_id": variant_id,
+        "assignment_problem_id": assignment_problem_id,
+        "attempt": attempt,
+        "raw": raw,
+        "parsed": parsed,
+        "raw_score": raw_score,
+        "score": score,
+        "results": results,
+        "misconceptions": misconceptions,
+        "feedback": feedback,
+        "late": late,
+        "created_at": created_at,
+        "normalised": normalised,
+        "idempotency_key": idempotency_key,
+    }
+
+
+@dataclass
+class Summary:
+    """A variant's running summary of its attempts: the Variant columns that
+    ``note_attempt`` keeps (a bulk writer folds attempts into one of these)."""
+
+    attempts: int = 0
+    best_score: float | None = None
+    last_score: float | None = None
+    first_at: datetime | None = None
+    first_correct: bool = False
+    correct: bool = False
+    first_correct_attempt: int | None = None
+    first_correct_at: datetime | None = None
+
+
+def note_attempt(
+    summary: Variant | Summary, attempt: int, score: float, raw_score: float, at: datetime
+) -> None:
+    """Fold a new attempt into a variant's running summary (same transaction)."""
+    summary.attempts = attempt
+    summary.best_score = score if summary.best_score is None else max(summary.best_score, score)
+    summary.last_score = score
+    right = raw_score >= 1.0
+    if attempt == 1:
+        summary.first_at = at
+        summary.first_correct = right
+    if right and not summary.correct:
+        summary.correct = True
+        summary.first_correct_attempt = attempt
+        summary.first_correct_at = at
 
 
 def refresh_summary(variant: Variant) -> None:
     """Recompute the variant's summary from all its submissions (after a regrade)."""
-    variant.attempts, variant.best_score, variant.last_score = 0, None, None
-    variant.first_correct = variant.correct = False
-    variant.first_correct_attempt = variant.first_at = variant.first_correct_at = None
+    for name, value in asdict(Summary()).items():
+        setattr(variant, name, value)
     for sub in sorted(variant.submissions, key=lambda s: s.attempt):
-        note_attempt(variant, sub)
+        note_attempt(variant, sub.attempt, sub.score, sub.raw_score, sub.created_at)
+
+
+def _as_is(text: str) -> str:
+    return text
+
+
+class _JsonText(sa.types.TypeDecorator):
+    """JSON already serialised, sent to PostgreSQL as JSONB as is."""
+
+    impl = JSONB
+    cache_ok = True
+
+    def bind_processor(self, dialect):
+        from psycopg.types.json import Jsonb
+
+        return lambda value: None if value is None else Jsonb(value, dumps=_as_is)
+
+
+def _bulk_submission_table(dialect: str) -> sa.Table:
+    """The submission table, made from the model's own columns, with its JSON columns
+    taking text: a bulk writer serialises each distinct value once, not once per row."""
+    json_type = _JsonText() if dialect == "postgresql" else sa.Text()
+    return sa.Table(
+        Submission.__tablename__,
+        sa.MetaData(),
+        *(
+            sa.Column(
+                c.name,
+                json_type if isinstance(c.type, sa.JSON) else c.type,
+                primary_key=c.primary_key,
+            )
+            for c in Submission.__table__.columns
+        ),
+    )
+
+
+def insert_submissions(
+    rows: list[dict[str, Any]], tags: list[tuple[int, list[str]]]
+) -> tuple[int, int]:
+    """Bulk-insert graded attempts in the caller's transaction (no commit): ``rows`` are
+    ``submission_row`` dicts whose JSON values are already serialised to text, ``tags``
+    gives each row's (user id, misconception tags) in the same order. Returns (submissions,
+    tags) written. For simulated classes and other bulk loads; a student's attempt goes
+    through ``submit``."""
+    if not rows:
+        return 0, 0
+    table = _bulk_submission_table(db.engine.dialect.name)
+    ids = db.session.scalars(
+        sa.insert(table).returning(table.c.id, sort_by_parameter_order=True), rows
+    ).all()
+    tag_rows = [
+        {
+            "submission_id": sid,
+            "tag": tag,
+            "assignment_problem_id": row["assignment_problem_id"],
+            "user_id": uid,
+        }
+        for sid, row, (uid, names) in zip(ids, rows, tags, strict=True)
+        for tag in names
+    ]
+    if tag_rows:
+        db.session.execute(sa.insert(SubmissionTag), tag_rows)
+    return len(ids), len(tag_rows)
 
 
 def normalise(parsed: dict) -> str:

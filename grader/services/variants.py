@@ -22,17 +22,13 @@ def derive_seed(assignment_problem_id: int, user_id: int, number: int = 1) -> in
 
 
 def problem_config(ap: AssignmentProblem) -> dict:
-    """The template's config with the assignment problem's overrides on top."""
-    config = dict(ap.template.config or {})
-    config.update((ap.overrides or {}).get("config", {}))
-    return config
+    """The problem's config: its template's (a copy, safe to change)."""
+    return dict(ap.template.config or {})
 
 
 def problem_policy(ap: AssignmentProblem) -> dict:
-    """The template's grading policy with the assignment problem's overrides on top."""
-    policy = dict(ap.template.policy or {})
-    policy.update((ap.overrides or {}).get("policy", {}))
-    return policy
+    """The problem's grading policy: its template's (a copy, safe to change)."""
+    return dict(ap.template.policy or {})
 
 
 def current_variant(ap: AssignmentProblem, user: User) -> Variant | None:

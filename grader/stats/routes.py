@@ -11,16 +11,14 @@ from flask import Blueprint, Response, abort, render_template
 from flask_login import current_user, login_required
 
 from ..extensions import db
-from ..instructor.routes import assignment_in
-from ..models import Enrollment, User
+from ..models import STAFF_ROLES, Enrollment, User
 from ..services import stats
-from ..services.access import course_for, student_in
+from ..services.access import assignment_in, course_for, student_in
 from ..services.charts import table_svg
 from ..services.exports import safe
 from ..services.gradebook import graded_assignments
 
 bp = Blueprint("stats", __name__)
-STAFF = ("instructor", "ta")
 
 
 def assignment_tables(
@@ -81,7 +79,7 @@ def svg_response(table: stats.Table) -> Response:
 @bp.get("/courses/<int:course_id>/stats")
 @login_required
 def course(course_id: int):
-    c, role = course_for(current_user, course_id, *STAFF)
+    c, role = course_for(current_user, course_id, *STAFF_ROLES)
     overview = stats.course_overview(c)
     students = (
         db.session.execute(
@@ -106,7 +104,7 @@ def course(course_id: int):
 @bp.get("/courses/<int:course_id>/stats/overview.<any(csv, svg):ext>")
 @login_required
 def course_table(course_id: int, ext: str):
-    c, _role = course_for(current_user, course_id, *STAFF)
+    c, _role = course_for(current_user, course_id, *STAFF_ROLES)
     table = stats.course_overview(c)
     return csv_response(table, f"{c.code}-assignments") if ext == "csv" else svg_response(table)
 
@@ -114,7 +112,7 @@ def course_table(course_id: int, ext: str):
 @bp.get("/courses/<int:course_id>/stats/assignments/<int:assignment_id>")
 @login_required
 def assignment(course_id: int, assignment_id: int):
-    c, role = course_for(current_user, course_id, *STAFF)
+    c, role = course_for(current_user, course_id, *STAFF_ROLES)
     a = assignment_in(c.id, assignment_id)
     with stats.materialised(a) as scratch:
         problem_stats = stats.problem_stats(a, scratch.sp, scratch.tot)
@@ -132,7 +130,7 @@ def assignment(course_id: int, assignment_id: int):
 @bp.get("/courses/<int:course_id>/stats/assignments/<int:assignment_id>/<name>.<any(csv, svg):ext>")
 @login_required
 def assignment_table(course_id: int, assignment_id: int, name: str, ext: str):
-    c, _role = course_for(current_user, course_id, *STAFF)
+    c, _role = course_for(current_user, course_id, *STAFF_ROLES)
     a = assignment_in(c.id, assignment_id)
     (table,) = assignment_tables(a, only=name)
     return csv_response(table, f"{c.code}-{a.id}-{name}") if ext == "csv" else svg_response(table)
@@ -141,7 +139,7 @@ def assignment_table(course_id: int, assignment_id: int, name: str, ext: str):
 @bp.get("/courses/<int:course_id>/stats/students/<int:user_id>")
 @login_required
 def student(course_id: int, user_id: int):
-    c, role = course_for(current_user, course_id, *STAFF)
+    c, role = course_for(current_user, course_id, *STAFF_ROLES)
     e = student_in(c.id, user_id)
     table = stats.student_progress(c, e.user)
     return render_template("stats/student.html", course=c, role=role, student=e.user, table=table)
@@ -150,7 +148,7 @@ def student(course_id: int, user_id: int):
 @bp.get("/courses/<int:course_id>/stats/students/<int:user_id>/progress.<any(csv, svg):ext>")
 @login_required
 def student_table(course_id: int, user_id: int, ext: str):
-    c, _role = course_for(current_user, course_id, *STAFF)
+    c, _role = course_for(current_user, course_id, *STAFF_ROLES)
     e = student_in(c.id, user_id)
     table = stats.student_progress(c, e.user)
     return (

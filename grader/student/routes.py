@@ -9,7 +9,6 @@ from flask_wtf import FlaskForm
 
 import problems
 
-from ..models import utcnow
 from ..services import render
 from ..services.access import is_staff
 from ..services.assignments import assignment_for, problem_for, summarise
@@ -17,7 +16,7 @@ from ..services.plots import plot_for, plot_svg
 from ..services.submissions import (
     FormatErrors,
     SubmissionRefused,
-    dates_for,
+    check_open,
     problem_state,
     standing_for,
     submit,
@@ -84,9 +83,7 @@ def _page(a, ap, role, variant, *, status=200, raw=None, format_errors=None, for
 def problem(assignment_id: int, problem_id: int):
     a, role = assignment_for(current_user, assignment_id)
     ap = problem_for(a, problem_id)
-    dates = dates_for(a, current_user)
-    if not is_staff(role) and dates.opens_at and utcnow() < dates.opens_at:
-        abort(403, f"This assignment opens on {dates.opens_at:%Y-%m-%d %H:%M} UTC.")
+    check_open(a, current_user, staff=is_staff(role))
     variant = get_or_create_variant(ap, current_user)
     if request.method == "GET":
         return _page(a, ap, role, variant)

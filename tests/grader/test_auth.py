@@ -1,6 +1,6 @@
 """Login, logout, lockout, password change, CSRF."""
 
-from tests.conftest import TEST_PASSWORD, csrf_token, login, post
+from tests.helpers import TEST_PASSWORD, csrf_token, login, post
 
 
 def test_login_success_and_logout(client, make_user):

@@ -20,7 +20,7 @@ from grader.models import (
 )
 from grader.services.submissions import submit
 from grader.services.variants import get_or_create_variant
-from tests.conftest import TEST_PASSWORD, csrf_token, login, post
+from tests.helpers import TEST_PASSWORD, csrf_token, login, post
 
 WORKED = {
     "fixed": {"W": [[1, -1], [0, 2], [3, 1]], "x": [1, 2], "b": [0, 1, -1], "activation": "relu"}

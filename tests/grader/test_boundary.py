@@ -24,7 +24,7 @@ from grader.extensions import db
 from grader.models import Assignment, AssignmentProblem, ProblemTemplate
 from grader.services.inputs import MAX_ID, MAX_JSON_DEPTH, MAX_PROBLEMS, MAX_YAML_DEPTH, json_depth
 from grader.services.submissions import submit
-from tests.conftest import TEST_PASSWORD, csrf_token, login
+from tests.helpers import TEST_PASSWORD, csrf_token, login
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 INT_ARG = re.compile(r"<int:(\w+)>")

@@ -4,7 +4,7 @@ import sqlalchemy as sa
 
 from grader.extensions import db
 from grader.models import Course, Enrollment, User
-from tests.conftest import login, post
+from tests.helpers import login, post
 
 
 def test_my_courses_lists_only_mine(client, make_user, make_course, enrol):

@@ -6,7 +6,7 @@ SQLite file that cannot be opened."""
 import pytest
 
 from grader.extensions import db
-from tests.conftest import make_app
+from tests.helpers import make_app
 
 UNREACHABLE = {
     "postgresql": "postgresql+psycopg://nobody@127.0.0.1:1/none?connect_timeout=2",

@@ -12,8 +12,8 @@ from grader.extensions import db
 from grader.models import ProblemTemplate, Submission, User, Variant
 from grader.services import render, stats
 from grader.services.assignment_spec import export_yaml, import_assignment
-from tests.conftest import login, post
 from tests.extension.weight_slope import WeightSlopeKind
+from tests.helpers import login, post
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 
 from grader.extensions import db
 from grader.models import Assignment, Submission
-from tests.conftest import TEST_PASSWORD, login, post
+from tests.helpers import TEST_PASSWORD, login, post
 
 WORKED = {
     "fixed": {"W": [[1, -1], [0, 2], [3, 1]], "x": [1, 2], "b": [0, 1, -1], "activation": "relu"}

@@ -13,7 +13,7 @@ from grader.extensions import db
 from grader.models import ProblemTemplate, Variant, utcnow
 from grader.services import render
 from grader.services.plots import plot_for, plot_svg
-from tests.conftest import login
+from tests.helpers import login
 from tests.problems.test_contract import configs
 
 SEEDS = range(20)

@@ -12,7 +12,7 @@ from itsdangerous import URLSafeSerializer
 from grader.extensions import db
 from grader.models import LoginThrottle, utcnow
 from grader.services import accounts
-from tests.conftest import TEST_PASSWORD, csrf_token, make_app
+from tests.helpers import TEST_PASSWORD, csrf_token, make_app
 
 LOCKED = "Too many failed logins: try again in 15 minutes."
 

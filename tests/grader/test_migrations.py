@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from flask_migrate import check, downgrade, upgrade
 
 from grader.extensions import db
-from tests.conftest import database_url_for_tests, make_app
+from tests.helpers import database_url_for_tests, make_app
 
 
 @pytest.fixture
@@ -151,3 +151,15 @@ def test_upgrades_keep_the_data(scratch_app):
             "shape": "3x2",
         }
         db.session.remove()
+
+
+def test_assignment_problem_has_no_overrides(scratch_app):
+    """The overrides column (never set, merged in four places) is gone from the model and
+    from the migrated schema; a problem's config and policy are its template's."""
+    from grader.models import AssignmentProblem
+
+    assert not hasattr(AssignmentProblem, "overrides")
+    with scratch_app.app_context():
+        upgrade()
+        columns = {c["name"] for c in sa.inspect(db.engine).get_columns("assignment_problem")}
+    assert columns == {"id", "assignment_id", "position", "points", "template_id"}

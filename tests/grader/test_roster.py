@@ -6,7 +6,7 @@ import sqlalchemy as sa
 
 from grader.extensions import db
 from grader.models import Enrollment, User
-from tests.conftest import login, post
+from tests.helpers import login, post
 
 GOOD = """email,name,role,section
 alice@example.edu,Alice Adams,student,A

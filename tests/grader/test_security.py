@@ -5,7 +5,7 @@ from werkzeug.security import check_password_hash
 
 from grader import create_app
 from grader.services.accounts import hash_password
-from tests.conftest import login
+from tests.helpers import login
 
 
 def test_security_headers(client):

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from grader.extensions import db
 from grader.models import ApiToken
 from grader.services.accounts import hash_password
-from tests.conftest import TEST_PASSWORD, csrf_token, make_app, post
+from tests.helpers import TEST_PASSWORD, csrf_token, make_app, post
 
 NEW = "new-password-1"
 

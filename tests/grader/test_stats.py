@@ -14,7 +14,7 @@ from grader.models import Variant
 from grader.services import stats
 from grader.services.submissions import submit
 from grader.services.variants import get_or_create_variant
-from tests.conftest import login
+from tests.helpers import login
 
 WORKED = {
     "fixed": {"W": [[1, -1], [0, 2], [3, 1]], "x": [1, 2], "b": [0, 1, -1], "activation": "relu"}

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from grader.extensions import db
 from grader.models import Submission, Variant, utcnow
 from grader.services.variants import derive_seed
-from tests.conftest import login, post
+from tests.helpers import login, post
 
 WORKED = {
     "fixed": {"W": [[1, -1], [0, 2], [3, 1]], "x": [1, 2], "b": [0, 1, -1], "activation": "relu"}
