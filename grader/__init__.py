@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 
 import sqlalchemy as sa
-from flask import Flask, g, jsonify, render_template, request
+from flask import Flask, Response, g, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 from werkzeug.http import HTTP_STATUS_CODES
@@ -119,10 +119,19 @@ ERROR_CODES = {
 def register_errorhandlers(app: Flask) -> None:
     """Error pages in the app's look; JSON ``{"error", "message"}`` under /api/."""
 
-    def render(code: int, title: str, message: str):
+    def render(code: int, title: str, message: str) -> Response:
         if request.path.startswith("/api/"):
-            return jsonify({"error": ERROR_CODES.get(code, "error"), "message": message}), code
-        return render_template("errors/error.html", code=code, title=title, message=message), code
+            body = jsonify({"error": ERROR_CODES.get(code, "error"), "message": message})
+            return app.make_response((body, code))
+        try:
+            page = render_template("errors/error.html", code=code, title=title, message=message)
+        except _database_errors() as exc:
+            # The page's header names the logged-in user, which loads them from the database:
+            # when that is what is down, the answer is the 503 page, drawn for a visitor.
+            if code == 503:
+                raise
+            return unavailable(app, render, exc)
+        return app.make_response((page, code))
 
     def handle(e: HTTPException):
         code = e.code or 500
@@ -132,13 +141,13 @@ def register_errorhandlers(app: Flask) -> None:
             if e.description and e.description != default
             else DEFAULT_MESSAGES.get(code, default)
         )
-        body, status = render(code, e.name, message)
-        response = app.make_response((body, status))
+        response = render(code, e.name, message)
         # The exception's own headers (a 405's Allow, a 401's WWW-Authenticate) are part of
         # the answer; only its Content-Type is replaced by the page's or the JSON's.
-        for name, value in e.get_headers():
-            if name.lower() != "content-type":
-                response.headers[name] = value
+        if response.status_code == code:
+            for name, value in e.get_headers():
+                if name.lower() != "content-type":
+                    response.headers[name] = value
         return response
 
     for code in (400, 403, 404, 405, 413):
@@ -161,7 +170,10 @@ def register_errorhandlers(app: Flask) -> None:
 
     @app.errorhandler(500)
     def server_error(e):
-        db.session.rollback()
+        try:
+            db.session.rollback()
+        except _database_errors():  # the connection is gone: the page below says so
+            db.session.remove()
         # Not "nothing was saved": the error may come after a commit.
         return render(500, "Server error", "Something went wrong on our side.")
 
@@ -195,27 +207,29 @@ def _database_errors() -> tuple[type[Exception], ...]:
     return tuple(errors)
 
 
+def unavailable(app: Flask, render, e: Exception) -> Response:
+    """The 503 answer while the database is down (JSON under /api/, a page elsewhere) with
+    Retry-After; the session's transaction is dropped so that the next request starts on a
+    fresh connection, and the page is drawn for a visitor (loading the user needs the
+    database). The session cookie is kept."""
+    app.logger.error("database unavailable: %s", e)
+    try:
+        db.session.rollback()
+    except Exception:  # the connection is gone: removing the session below discards it
+        app.logger.debug("rollback failed", exc_info=True)
+    db.session.remove()
+    g._login_user = login_manager.anonymous_user()
+    where = "api" if request.path.startswith("/api/") else "web"
+    response = render(503, "Service unavailable", UNAVAILABLE[where])
+    response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
+
+
 def register_database_errors(app: Flask, render) -> None:
-    """While the database is down: 503 with Retry-After (JSON under /api/, a page
-    elsewhere), never a 500; the session's transaction is dropped so that the next
-    request starts on a fresh connection."""
-
-    def unavailable(e: Exception):
-        app.logger.error("database unavailable: %s", e)
-        try:
-            db.session.rollback()
-        except Exception:  # the connection is gone: closing below discards it
-            app.logger.debug("rollback failed", exc_info=True)
-        db.session.remove()
-        # The page must not load the user again (that needs the database): show it as
-        # for a visitor. The session cookie is kept.
-        g._login_user = login_manager.anonymous_user()
-        where = "api" if request.path.startswith("/api/") else "web"
-        response, code = render(503, "Service unavailable", UNAVAILABLE[where])
-        return response, code, {"Retry-After": str(RETRY_AFTER_SECONDS)}
-
+    """While the database is down: 503 with Retry-After, never a 500 (also when it is an
+    error page, not the view, that found it down: see ``render``)."""
     for error in _database_errors():
-        app.register_error_handler(error, unavailable)
+        app.register_error_handler(error, lambda e: unavailable(app, render, e))
 
 
 DEFAULT_MESSAGES = {

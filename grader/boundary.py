@@ -5,8 +5,14 @@ route (present or future) has to remember it:
   a larger id is a 404, not a database error;
 - no control character (``grader.services.inputs``) in the path, query, form fields and their
   names, uploaded text files, JSON strings and keys, or other text bodies: 400 with a message;
-- a JSON body nested deeper than MAX_JSON_DEPTH, or a YAML body deeper than MAX_YAML_DEPTH,
-  is refused before anything recursive reads it: 400.
+- a JSON body nested deeper than MAX_JSON_DEPTH is refused before anything recursive reads
+  it: 400. A YAML body is not parsed here: its only reader (``BoundedSafeLoader``, behind the
+  spec endpoint's authentication) stops at MAX_YAML_DEPTH itself.
+
+Bodies (forms, uploads, JSON, text) are only read for a request that matched a rule: a body
+sent to no route is never looked at (its 404 or 405 costs nothing). Every check here is one
+linear pass over its input (regular expressions that never revisit a byte), so the work done
+before login is linear in the size of the request.
 
 The 400s go through the app's error handlers: a page with the message, or
 ``{"error": "bad_request", "message": …}`` under /api/. Nothing has been read into the
@@ -21,11 +27,9 @@ from werkzeug.routing import IntegerConverter
 from .services import as_sentence
 from .services.inputs import (
     MAX_ID,
-    YAML_TYPES,
     bad_text,
     bad_text_in,
     too_deep_json,
-    too_deep_yaml,
 )
 
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
@@ -84,6 +88,8 @@ def input_problem() -> str | None:
     found = next((c for c in checks if c), None)
     if found:
         return found
+    if request.url_rule is None:
+        return None  # no route takes this body: routing answers 404/405 without reading it
     if request.mimetype in FORM_TYPES:
         return _form_problem()
     if request.content_length or request.headers.get("Transfer-Encoding"):
@@ -104,7 +110,7 @@ def _form_problem() -> str | None:
         except UnicodeDecodeError:
             continue  # the route says the file is not UTF-8 text
         found = bad_text(key, "a form field's name") or bad_text(
-            text, f"the file “{upload.filename or key}”"
+            text, f"the file “{upload.filename or key}”", bom=True
         )
         if found:
             return found
@@ -122,10 +128,7 @@ def _body_problem() -> str | None:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
         return None  # not text: the route refuses what it cannot read
-    found = bad_text(text, "the request body")
-    if not found and request.mimetype in YAML_TYPES:
-        found = too_deep_yaml(text)
-    return found
+    return bad_text(text, "the request body")
 
 
 def no_store(response: Response) -> Response:

@@ -15,7 +15,7 @@ import problems
 
 from ..models import MODES, ROLES, SCORE_POLICIES, SOLUTION_RELEASES
 from ..services.exports import FORMATS
-from ..services.inputs import MAX_ID, MAX_PROBLEMS
+from ..services.inputs import MAX_ID, MAX_PROBLEMS, REFUSED_IN_TEXT, char_class
 from ..services.submissions import MAX_KEY
 
 # Every "error" code an /api/v1 response can carry, by the status it comes with.
@@ -84,10 +84,13 @@ def path_id(name: str) -> dict:
     }
 
 
-# Text in a request holds no control character (services.inputs: C0 but tab, line feed and
-# carriage return; DEL; C1): the app refuses it with 400 before any view runs. Strings inside
-# free-form objects (answers, config, policy) are held to the same rule.
-CONTROL = r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f"
+# Text in a request holds no control or invisible format character (services.inputs: C0 but
+# tab, line feed and carriage return; DEL; C1; Cf but ZWNJ and ZWJ): the app refuses it with
+# 400 before any view runs. Strings inside free-form objects (answers, config, policy) are
+# held to the same rule. (The pattern names the Basic Multilingual Plane's only: JavaScript
+# and schema tools read no astral character in a class without the "u" flag; the few
+# beyond it, tag characters and the like, are refused all the same.)
+CONTROL = char_class(tuple(r for r in REFUSED_IN_TEXT if r[1] <= 0xFFFF))
 TEXT = {"type": "string", "pattern": f"^[^{CONTROL}]*$"}
 # ... and, where it must not be blank, at least one character that is not white space.
 NONBLANK = f"^[^{CONTROL}]*[^\\s{CONTROL}][^{CONTROL}]*$"

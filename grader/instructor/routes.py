@@ -419,7 +419,7 @@ def import_assignment_page(course_id: int):
     errors: list = []
     if form.validate_on_submit():
         try:
-            text = form.file.data.read().decode("utf-8")
+            text = form.file.data.read().decode("utf-8-sig")  # a leading BOM is no text
             a = import_assignment(course, text)
         except UnicodeDecodeError:
             errors = [(None, "the file is not UTF-8 text")]

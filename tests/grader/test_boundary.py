@@ -12,6 +12,7 @@ import os
 import re
 import subprocess
 import sys
+import unicodedata
 import urllib.request
 from html.parser import HTMLParser
 from urllib.parse import parse_qsl, urlsplit
@@ -20,9 +21,18 @@ import pytest
 import sqlalchemy as sa
 
 import problems
+from grader import boundary
 from grader.extensions import db
-from grader.models import Assignment, AssignmentProblem, ProblemTemplate
-from grader.services.inputs import MAX_ID, MAX_JSON_DEPTH, MAX_PROBLEMS, MAX_YAML_DEPTH, json_depth
+from grader.models import Assignment, AssignmentProblem, ProblemTemplate, User
+from grader.services import inputs
+from grader.services.inputs import (
+    MAX_ID,
+    MAX_JSON_DEPTH,
+    MAX_PROBLEMS,
+    MAX_YAML_DEPTH,
+    BoundedSafeLoader,
+    json_depth,
+)
 from grader.services.submissions import submit
 from tests.helpers import TEST_PASSWORD, csrf_token, login
 
@@ -281,7 +291,16 @@ def get_pages(app, world) -> list[str]:
     return sorted(urls, key=lambda u: u.startswith("/assignments/"))
 
 
-def test_every_form_field_refuses_a_control_character(app, world):
+# Refused characters, with what the message calls them: a control character, and the
+# bidi override that shows text reversed (an invisible format character).
+REFUSED = pytest.mark.parametrize(
+    "ch, called",
+    [("\x00", "control character (U+0000)"), ("\u202e", "invisible formatting character (U+202E)")],
+)
+
+
+@REFUSED
+def test_every_form_field_refuses_a_control_character(app, world, ch, called):
     """Every POST form on every page (read from the HTML: the instructor's view of every
     GET route, the new-template form of every kind, and the login page as an anonymous
     visitor): each field in turn (text, password, number, hidden, select, textarea, file)
@@ -313,19 +332,19 @@ def test_every_form_field_refuses_a_control_character(app, world):
         for name in [n for n in values if n != "csrf_token"] or ["extra"]:
             data = dict(values)
             if form["method"] == "get":
-                data[name] = data.get(name, "") + "\x00"
+                data[name] = data.get(name, "") + ch
                 r = client.get(form["action"], query_string=data)
             elif form["fields"].get(name, ("",))[0] == "file":
-                text = upload_for(endpoint, spec_yaml).replace("New Person", "New\x00Person")
-                text = text.replace("title: ", "title: \x00", 1)
+                text = upload_for(endpoint, spec_yaml).replace("New Person", f"New{ch}Person")
+                text = text.replace("title: ", f"title: {ch}", 1)
                 data[name] = (io.BytesIO(text.encode()), "upload.txt")
                 r = client.post(form["action"], data=data, content_type="multipart/form-data")
             else:
-                data[name] = data.get(name, "") + "\x00"
+                data[name] = data.get(name, "") + ch
                 r = client.post(form["action"], data=data)
             requests += 1
             assert r.status_code == 400, (url, endpoint, name, r.status_code)
-            assert "control character (U+0000)" in r.get_data(as_text=True), (endpoint, name)
+            assert called in r.get_data(as_text=True), (endpoint, name)
             seen_fields.add((endpoint, name))
         if form["method"] == "post":
             assert "csrf_token" in values, endpoint  # so the 400 is the boundary's
@@ -386,16 +405,16 @@ def string_paths(value, path=()):
             yield from string_paths(v, (*path, i))
 
 
-def with_nul(value, kind, path):
+def with_nul(value, kind, path, ch="\x00"):
     value = json.loads(json.dumps(value))
     *parents, last = path
     target = value
     for p in parents:
         target = target[p]
     if kind == "key":
-        target[last + "\x00"] = target.pop(last)
+        target[last + ch] = target.pop(last)
     else:
-        target[last] = target[last] + "\x00"
+        target[last] = target[last] + ch
     return value
 
 
@@ -409,7 +428,8 @@ def api_routes(app) -> dict:
     }
 
 
-def test_every_api_json_field_refuses_a_control_character(app, world):
+@REFUSED
+def test_every_api_json_field_refuses_a_control_character(app, world, ch, called):
     """Every API endpoint with a body (from url_map; each must have a sample body here),
     every string value and every key of its body in turn with a NUL: 400
     {"error": "bad_request"} naming the field, nothing written; with and without a token
@@ -428,11 +448,11 @@ def test_every_api_json_field_refuses_a_control_character(app, world):
         assert paths, endpoint
         for kind, path in paths:
             for headers in (token, {}):
-                body = with_nul(bodies[endpoint], kind, path)
+                body = with_nul(bodies[endpoint], kind, path, ch)
                 r = client.open(url_of(rule, values), method=method, json=body, headers=headers)
                 assert r.status_code == 400, (endpoint, kind, path, r.status_code)
                 assert r.json["error"] == "bad_request", (endpoint, path)
-                assert "control character (U+0000)" in r.json["message"], (endpoint, path)
+                assert called in r.json["message"], (endpoint, path)
                 checked += 1
     assert snapshot() == before
     assert checked > 40
@@ -525,6 +545,23 @@ def test_importers_refuse_control_characters_with_their_line(app, world, runner,
 # ---------------------------------------------------------------- item 14: deep nesting
 
 
+# The API endpoints that read a YAML body (an assignment spec).
+YAML_ENDPOINTS = {"api.create_assignment", "api.update_spec"}
+
+
+def count_yaml_loaders(monkeypatch) -> list:
+    """A list that grows by one for every YAML loader made from now on (a parse)."""
+    made: list = []
+    init = BoundedSafeLoader.__init__
+
+    def counting(self, stream):
+        made.append(len(stream))
+        init(self, stream)
+
+    monkeypatch.setattr(BoundedSafeLoader, "__init__", counting)
+    return made
+
+
 def nested(depth: int, inner: str = "1") -> str:
     return "[" * depth + inner + "]" * depth
 
@@ -539,11 +576,13 @@ def test_json_depth_is_counted_without_parsing():
     assert json_depth(b"") == 0
 
 
-def test_every_json_and_yaml_body_refuses_deep_nesting(app, world):
+def test_every_json_and_yaml_body_refuses_deep_nesting(app, world, monkeypatch):
     """Every API endpoint with a body, as JSON nested 100,000 levels (the issue's token
-    request) and MAX_JSON_DEPTH + 1 levels, and as YAML nested 900 levels (1.8 KB, the
-    issue's import): 400 with the depth in the message, with or without a token; nothing
-    written. MAX_JSON_DEPTH levels still reach the endpoint (its own answer)."""
+    request) and MAX_JSON_DEPTH + 1 levels: 400 with the depth in the message, with or
+    without a token. As YAML nested 900 levels (1.8 KB, the issue's import): the two spec
+    endpoints (the only ones that read YAML) answer 422 naming the depth to an instructor and
+    401 to nobody, without parsing it; the others never parse it. Nothing written.
+    MAX_JSON_DEPTH levels still reach the endpoint (its own answer)."""
     routes = api_routes(app)
     bodies = api_bodies(app, world)
     values = world["ids"] | STRING_ARGS
@@ -551,20 +590,38 @@ def test_every_json_and_yaml_body_refuses_deep_nesting(app, world):
     client = app.test_client()
     deep_yaml = "title: " + nested(900)
     assert len(deep_yaml) < 1900
+    loaders = count_yaml_loaders(monkeypatch)
     before = snapshot()
     for endpoint, (method, rule) in routes.items():
         url = url_of(rule, values)
         for headers in (token, {}):
-            for text, ctype in (
-                (nested(100_000), "application/json"),
-                ('{"answers": ' + nested(MAX_JSON_DEPTH) + "}", "application/json"),
-                ('{"answers": {"z": ' + nested(4998) + "}}", "application/json"),
-                (deep_yaml, "application/yaml"),
-                ("a:\n" + "- " * 900 + "x\n", "application/yaml"),
+            for text in (
+                nested(100_000),
+                '{"answers": ' + nested(MAX_JSON_DEPTH) + "}",
+                '{"answers": {"z": ' + nested(4998) + "}}",
             ):
-                r = client.open(url, method=method, data=text, content_type=ctype, headers=headers)
-                assert r.status_code == 400, (endpoint, ctype, r.status_code)
+                r = client.open(
+                    url,
+                    method=method,
+                    data=text,
+                    json=None,
+                    headers=headers,
+                    content_type="application/json",
+                )
+                assert r.status_code == 400, (endpoint, r.status_code)
                 assert "nested" in r.json["message"], (endpoint, r.json)
+            for text in (deep_yaml, "a:\n" + "- " * 900 + "x\n"):
+                loaders.clear()
+                r = client.open(
+                    url, method=method, data=text, content_type="application/yaml", headers=headers
+                )
+                if endpoint not in YAML_ENDPOINTS:
+                    assert 400 <= r.status_code < 500 and loaders == [], (endpoint, r.status_code)
+                elif not headers:
+                    assert (r.status_code, loaders) == (401, []), endpoint
+                else:
+                    assert (r.status_code, len(loaders)) == (422, 1), (endpoint, r.json)
+                    assert any("nested" in e["message"] for e in r.json["errors"]), r.json
     assert snapshot() == before
     for endpoint, (method, rule) in routes.items():
         # just within the bound: the endpoint answers for itself (not about nesting)
@@ -763,3 +820,119 @@ def test_every_download_route_refuses_an_unknown_extension(app, world):
         for ext, status in (("csv", 200), ("svg", 200), ("xlsx", 404), ("csv.bak", 404)):
             url = url_of(rule, world["ids"] | STRING_ARGS | {"ext": ext})
             assert teacher.get(url).status_code == status, url
+
+
+# ------------------------------------------- the boundary's work is linear in the body size
+
+
+def test_json_depth_reads_each_byte_once(monkeypatch):
+    """Adversarial bodies (an unterminated string of escaped quotes, the review's: 10 s at
+    40 KB with the earlier pattern; runs of quotes, backslashes, brackets): the scan's
+    matches never overlap and move forward only, so no byte is read twice; the escaped
+    quotes are one match from the first byte to the last."""
+    spans: list[tuple[int, int]] = []
+    real = inputs._JSON_TOKEN
+
+    class Counting:
+        def finditer(self, data):
+            for m in real.finditer(data):
+                spans.append(m.span())
+                yield m
+
+    monkeypatch.setattr(inputs, "_JSON_TOKEN", Counting())
+    n = 100_000
+    bodies = [b'"' + b'\\"' * n, b'"' * n, b"\\" * n, b'["' * n, b"[" * n + b"]" * n]
+    for body in bodies:
+        spans.clear()
+        depth = json_depth(body)
+        ends = [0] + [e for s, e in spans]
+        assert all(s >= ends[i] and e > s for i, (s, e) in enumerate(spans)), body[:8]
+        assert sum(e - s for s, e in spans) <= len(body)
+    assert depth == n  # the last body: brackets only, every one a match of its own
+    spans.clear()
+    assert json_depth(bodies[0]) == 0 and spans == [(0, 2 * n + 1)]
+
+
+def test_bodies_sent_to_no_route_are_not_read(app, world, monkeypatch):
+    """An anonymous POST of a 900 KB YAML list (8 s of parsing before) or JSON body to an
+    address no rule matches, or with a method its rule does not take: 404/405, and no YAML
+    loader made, no JSON depth counted."""
+    loaders = count_yaml_loaders(monkeypatch)
+    depths: list[int] = []
+    real = boundary.too_deep_json
+    monkeypatch.setattr(boundary, "too_deep_json", lambda data: depths.append(1) or real(data))
+    client = app.test_client()
+    yaml_list = "a: [" + ", ".join(["1"] * 300_000) + "]\n"
+    json_list = "[" + ", ".join(["[1]"] * 200_000) + "]"
+    for url, code in (("/no/such/path", 404), ("/api/v1/nope", 404), ("/api/v1/me", 405)):
+        for body, ctype in ((yaml_list, "application/yaml"), (json_list, "application/json")):
+            r = client.post(url, data=body, content_type=ctype)
+            assert r.status_code == code, (url, ctype, r.status_code)
+    assert (loaders, depths) == ([], [])
+    r = client.post("/api/v1/tokens", data=json_list, content_type="application/json")
+    assert r.status_code == 400 and depths == [1]  # a route that takes a body: checked
+
+
+def test_format_characters_refused_are_unicodes_but_zwnj_and_zwj():
+    """Every format character (Cf) and line/paragraph separator of this Python's Unicode
+    is refused, but ZWNJ and ZWJ; a byte-order mark only at the start of a file."""
+    refused = {c for c in range(0x110000) if inputs.control_character(chr(c)) is not None}
+    hiding = {c for c in range(0x110000) if unicodedata.category(chr(c)) in ("Cf", "Zl", "Zp")}
+    assert hiding - {0x200C, 0x200D} <= refused
+    assert {0x200C, 0x200D, 0x09, 0x0A, 0x0D} & refused == set()
+    assert inputs.control_character("\ufeffname", bom=True) is None
+    assert inputs.control_character("\ufeffname") == 0
+    assert inputs.control_character("na\ufeffme", bom=True) == 2
+
+
+NAMES = ["Zoë Ünal", "李小龙", "محمد", "नमस्ते", "می\u200cخواهم", "👩\u200d💻 Ada"]
+HIDING = ["\u202e", "\u2066", "\u2067", "\u2068", "\u2069", "\u200b", "\u202a", "\u200e"]
+HIDING += ["\u200f", "\u2028", "\u2029", "\ufeff"]
+
+
+def test_names_in_any_script_pass_and_hidden_formatting_is_refused(app, world):
+    """Through the enrol form, the JSON API (a login's password) and an uploaded roster
+    (with a leading BOM, which is the file's, not text): names in Latin, Chinese, Arabic,
+    Devanagari, Persian with ZWNJ and an emoji with ZWJ are stored as sent; each bidi
+    override/isolate, zero-width space, mark, separator or inner BOM is a 400 naming its
+    code point, nothing written."""
+    course_id = world["ids"]["course_id"]
+    teacher = logged_in(app, world["teacher"])
+    api = app.test_client()
+
+    def enrol(i, name):
+        data = {"email": f"n{i}@example.edu", "name": name, "role": "student"}
+        return teacher.post(
+            f"/courses/{course_id}/enrol", data=data | {"csrf_token": csrf_token(teacher)}
+        )
+
+    def upload(text):
+        data = {"csrf_token": csrf_token(teacher), "file": (io.BytesIO(text.encode()), "r.csv")}
+        return teacher.post(
+            f"/courses/{course_id}/roster/import", data=data, content_type="multipart/form-data"
+        )
+
+    def token(password):
+        return api.post("/api/v1/tokens", json={"email": world["teacher"], "password": password})
+
+    for i, name in enumerate(NAMES):
+        assert enrol(i, name).status_code == 200, name
+        # past the boundary: a wrong password (or the throttle that counts them)
+        assert token(name).status_code in (401, 429), name
+    rows = "".join(f"r{i}@example.edu,{name},student\n" for i, name in enumerate(NAMES))
+    assert upload("\ufeffemail,name,role\n" + rows).status_code == 200
+    stored = dict(db.session.execute(sa.select(User.email, User.name)).all())
+    for i, name in enumerate(NAMES):
+        assert stored[f"n{i}@example.edu"] == name and stored[f"r{i}@example.edu"] == name
+    before = snapshot()
+    for ch in HIDING:
+        hidden = f"Ada{ch}Lovelace"
+        code = f"U+{ord(ch):04X}"
+        for r in (
+            enrol(99, hidden),
+            token(hidden),
+            upload(f"\ufeffemail,name,role\nx@example.edu,{hidden},student\n"),
+        ):
+            assert r.status_code == 400, (code, r.request.path)
+            assert code in r.get_data(as_text=True), (code, r.request.path)
+    assert snapshot() == before

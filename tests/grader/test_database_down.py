@@ -6,7 +6,7 @@ SQLite file that cannot be opened."""
 import pytest
 
 from grader.extensions import db
-from tests.helpers import make_app
+from tests.helpers import login, make_app
 
 UNREACHABLE = {
     "postgresql": "postgresql+psycopg://nobody@127.0.0.1:1/none?connect_timeout=2",
@@ -82,3 +82,35 @@ def test_every_route_answers_503_not_500(down_app):
 def test_routes_without_the_database_still_work(down_app):
     assert down_app.test_client().get("/api/v1/openapi.json").status_code == 200
     assert down_app.test_client().get("/login").status_code == 200  # a visitor's form
+
+
+def test_a_logged_in_user_gets_no_500_from_an_error_page(app, make_user, down_app):
+    """A real session cookie (a login while the database was up), CSRF on, then the database
+    gone: a form without its token, an unknown page, a wrong method, an id out of range, a
+    control character in the query, an unknown API address: every error page is drawn
+    without the database (it would name the user in its header): 503, never 500."""
+    make_user(email="ada@example.edu")
+    up = app.test_client()
+    assert login(up, "ada@example.edu").status_code == 302
+    cookie = up.get_cookie("session").value
+    down_app.config["WTF_CSRF_ENABLED"] = True
+    requests = [
+        ("POST", "/logout", {}),  # no CSRF token: a 400 page
+        ("POST", "/account", {"data": {"name": "x", "csrf_token": "stale"}}),
+        ("GET", "/no-such-page", {}),  # 404
+        ("DELETE", "/account", {}),  # 405
+        ("GET", "/assignments/99999999999", {}),  # an id beyond MAX_ID: 404
+        ("GET", "/account?x=%00", {}),  # the boundary's 400
+        ("GET", "/account?x=%E2%80%AE", {}),  # U+202E: the boundary's 400
+        ("POST", "/no/such/path", {"data": "{}", "content_type": "application/json"}),
+    ]
+    for method, url, kwargs in requests:
+        client = down_app.test_client()
+        client.set_cookie("session", cookie)
+        r = client.open(url, method=method, **kwargs)
+        assert_unavailable(r, api=False)
+    for method, url in (("GET", "/api/v1/nope"), ("DELETE", "/api/v1/me"), ("GET", "/api/v1/me")):
+        client = down_app.test_client()
+        r = client.open(url, method=method, headers={"Authorization": "Bearer nng_x"})
+        assert r.status_code in (404, 405, 503), (url, r.status_code)
+        assert r.is_json and r.status_code != 500
