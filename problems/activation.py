@@ -183,7 +183,7 @@ class _ActivationKind(Kind):
         return {"activation": activation, "alpha": alpha, "z": z}
 
     def check_params(self, params):
-        if params.get("activation") not in ACTIVATIONS:
+        if not isinstance(params.get("activation"), str) or params["activation"] not in ACTIVATIONS:
             raise ConfigError(f"unknown activation {params.get('activation')!r}")
         check_alpha(params.get("alpha"))
         params["z"] = as_numbers(params["z"], "z", 1)

@@ -18,6 +18,8 @@ from typing import Any
 
 import numpy as np
 
+from .values import finite_number
+
 MAX_ENTRY_CHARS = 120
 MAX_ANSWER_CHARS = 5000
 # Larger than any key the configs allow can reach (a 12-link chain of weights up to 1e6 with
@@ -106,7 +108,7 @@ class Policy:
             if (
                 isinstance(w, bool)
                 or not isinstance(w, int | float)
-                or not (math.isfinite(w) and 0 <= w <= MAX_WEIGHT)
+                or not (finite_number(w) and 0 <= w <= MAX_WEIGHT)
             ):
                 raise PolicyError(
                     f"policy weights: the weight of {name} must be a number from 0 to "
