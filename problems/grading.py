@@ -463,6 +463,8 @@ def split_list_text(text: str, spaces: bool = True) -> list:
             done = close_level()
             stack[-1].append(done)
             last = "item"
+        elif ch == "\n" and not token.strip() and last != "item":
+            pass  # a line break after a comma or at a row's start continues the list
         elif ch in ";\n" and depth_paren == 0 and not any(isinstance(i, list) for i in stack[-1]):
             if not token.strip() and last == "sep":
                 raise empty_entry()

@@ -21,7 +21,13 @@ def test_a_matrix_by_rows(mode, text):
 @pytest.mark.parametrize("mode", ENTRY_MODES)
 @pytest.mark.parametrize(
     ("text", "expected"),
-    [("3/4 1/2", [0.75, 0.5]), ("(1, 2)", [1, 2]), ("(1 2)", None), ("1 -2", [1, -2])],
+    [
+        ("3/4 1/2", [0.75, 0.5]),
+        ("(1, 2)", [1, 2]),
+        ("(1 2)", None),
+        ("1 -2", [1, -2]),
+        ("[1,\n 2]\r\n", [1, 2]),  # a line break after a comma continues the list
+    ],
 )
 def test_a_vector(mode, text, expected):
     if expected is None:  # "(1 2)" has no separator: an expression, and not a readable one
