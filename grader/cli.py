@@ -27,6 +27,7 @@ from .services.courses import CourseError, RosterError, course_by_code, create_c
 from .services.demo import DEMO_PASSWORD, seed_demo
 from .services.exports import FORMATS, export_lines, long_rows_query
 from .services.gradebook import students_query
+from .services.variants import ProblemUnavailable
 
 
 def register(app: Flask) -> None:
@@ -166,8 +167,11 @@ def register(app: Flask) -> None:
             if dry_run
             else (lambda a, progress: regrade_service.apply(a, None, progress))
         )
-        with click.progressbar(length=total, label="Regrading", file=sys.stderr) as bar:
-            summary = run(a, progress=bar.update)
+        try:
+            with click.progressbar(length=total, label="Regrading", file=sys.stderr) as bar:
+                summary = run(a, progress=bar.update)
+        except ProblemUnavailable as exc:  # nothing was written: apply plans first
+            raise click.ClickException(f"cannot regrade: {exc.reason}; fix the template") from None
         verb = "would change" if dry_run else "changed"
         click.echo(
             f"{summary.submissions} submissions: {len(summary.changes)} {verb} "

@@ -73,6 +73,7 @@ from .grading import Policy
 from .mlp import MlpForwardKind
 from .shapes import ParamCountKind, ShapeCheckKind
 from .softmax import SoftmaxCrossEntropyKind
+from .values import finite_number
 
 KINDS: dict[str, Kind] = {
     k.slug: k
@@ -109,5 +110,6 @@ __all__ = [
     "Step",
     "UnknownKind",
     "Variant",
+    "finite_number",
     "get",
 ]

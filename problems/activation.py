@@ -183,7 +183,7 @@ class _ActivationKind(Kind):
         return {"activation": activation, "alpha": alpha, "z": z}
 
     def check_params(self, params):
-        if params.get("activation") not in ACTIVATIONS:
+        if not isinstance(params.get("activation"), str) or params["activation"] not in ACTIVATIONS:
             raise ConfigError(f"unknown activation {params.get('activation')!r}")
         check_alpha(params.get("alpha"))
         params["z"] = as_numbers(params["z"], "z", 1)
@@ -305,7 +305,10 @@ def bias_after_activation_slip(answer: str, value, f_name: str, bias: str = "b")
         np.asarray(value).tolist(),
         f"You added the bias {bias} after applying {f_name}; add it first, then apply "
         f"{f_name} to the sum.",
-        shadows=("wrong_activation", "wrong_alpha"),
+        # f(Wx) + b equals Wx + b (no activation) when f(Wx) = Wx on every row (ReLU with
+        # Wx ≥ 0), and Wx when also b = Wx − f(Wx): the answer cannot tell the stories apart,
+        # and this one's advice (add b first, then apply f) fixes the answer under each.
+        shadows=("wrong_activation", "wrong_alpha", "no_activation", "no_bias_no_activation"),
     )
 
 

@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 
 from .formatting import SHOWN_SIGNIFICANT, shown_exactly
-from .values import ConfigError
+from .values import ConfigError, finite_number
 
 MAX_VALUE = 1e6
 """The largest magnitude of a drawn or pinned value. With every size bounded too, it keeps
@@ -22,8 +22,7 @@ def check_range(name: str, value: Any) -> tuple[float, float]:
     if (
         not isinstance(value, list | tuple)
         or len(value) != 2
-        or not all(isinstance(v, int | float) and not isinstance(v, bool) for v in value)
-        or not all(math.isfinite(v) for v in value)
+        or not all(finite_number(v) for v in value)
         or value[0] > value[1]
     ):
         raise ConfigError(f"{name} must be [low, high] with low ≤ high, got {value!r}")
@@ -53,7 +52,7 @@ def check_size(name: str, value: Any, lo: int = 1, hi: int = 10) -> tuple[int, i
 def check_alpha(value: Any) -> float | None:
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value <= 10:
+    if not finite_number(value) or not 0 < value <= 10:
         raise ConfigError(f"alpha must be a number in (0, 10], got {value!r}")
     if not shown_exactly(value):
         raise ConfigError(
@@ -78,7 +77,7 @@ def as_numbers(value: Any, name: str, ndim: int) -> np.ndarray:
     """A pinned or stored parameter as a float array of ``ndim`` dimensions; ConfigError."""
     try:
         arr = np.asarray(value, dtype=float)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         raise ConfigError(f"{name} must be numbers, got {value!r}") from None
     if arr.ndim != ndim or arr.size == 0 or not np.all(np.isfinite(arr)):
         what = {0: "a number", 1: "a non-empty list of numbers", 2: "a matrix (list of rows)"}
@@ -98,14 +97,27 @@ def _numbers(value: Any):
         yield value
 
 
+def _has_bool(value: Any) -> bool:
+    if isinstance(value, dict):
+        return any(_has_bool(v) for v in value.values())
+    if isinstance(value, list | tuple):
+        return any(_has_bool(v) for v in value)
+    return isinstance(value, bool)
+
+
 def _all_finite(value: Any) -> bool:
-    return all(math.isfinite(v) for v in _numbers(value))
+    return all(finite_number(v) for v in _numbers(value))
 
 
 def _check_pinned_numbers(name: str, value: Any) -> None:
-    """A pinned value's numbers: finite, within ±1e6, and shown exactly as given."""
+    """A pinned value's numbers: finite, within ±1e6, and shown exactly as given; no
+    true/false among them (numpy would read True as 1)."""
+    if _has_bool(value):
+        raise ConfigError(
+            f"pinned {name} has true or false where a number or word belongs", setting="fixed"
+        )
     for v in _numbers(value):
-        if not math.isfinite(v) or abs(v) > MAX_VALUE:
+        if not finite_number(v) or abs(v) > MAX_VALUE:
             raise ConfigError(
                 f"pinned {name} has {v!r}; values must lie within ±1e6 (so that every key "
                 "is a finite number a student can read and type)",

@@ -57,7 +57,7 @@ def dense_arrays(params: dict) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 
 def check_activation_param(params: dict, key: str = "activation", alpha_key: str = "alpha"):
-    if params.get(key) not in ACTIVATIONS:
+    if not isinstance(params.get(key), str) or params[key] not in ACTIVATIONS:
         raise ConfigError(
             f"unknown activation {params.get(key)!r}; valid: {', '.join(ACTIVATIONS)}"
         )
@@ -351,7 +351,7 @@ class DenseBackwardKind(Kind):
         t = as_numbers(params["t"], "t", 1)
         if t.shape[0] != W.shape[0]:
             raise ConfigError(f"t needs {W.shape[0]} entries (one per output), not {t.shape[0]}")
-        if params.get("loss") not in LOSSES:
+        if not isinstance(params.get("loss"), str) or params["loss"] not in LOSSES:
             raise ConfigError(f"loss must be one of {', '.join(LOSSES)}")
         if params["loss"] == "bce":
             if params["activation"] != "sigmoid":

@@ -18,6 +18,8 @@ from typing import Any
 
 import numpy as np
 
+from .values import finite_number
+
 MAX_ENTRY_CHARS = 120
 MAX_ANSWER_CHARS = 5000
 # Larger than any key the configs allow can reach (a 12-link chain of weights up to 1e6 with
@@ -106,7 +108,7 @@ class Policy:
             if (
                 isinstance(w, bool)
                 or not isinstance(w, int | float)
-                or not (math.isfinite(w) and 0 <= w <= MAX_WEIGHT)
+                or not (finite_number(w) and 0 <= w <= MAX_WEIGHT)
             ):
                 raise PolicyError(
                     f"policy weights: the weight of {name} must be a number from 0 to "
@@ -301,8 +303,12 @@ def parse_number(raw: Any, mode: str = "numbers") -> float:
     return value
 
 
+_SPACED_SIGN_RE = re.compile(r"^([+-])\s+(?=[0-9.])")
+
+
 def _parse_text(text: str, mode: str) -> float:
-    norm = _normalise_text(text)
+    # "- 0.5" is -0.5 in every mode (arithmetic reads it so anyway)
+    norm = _SPACED_SIGN_RE.sub(r"\1", _normalise_text(text))
     _check_characters(text, norm)
     if _NUMBER_RE.match(norm):
         return float(norm)
@@ -370,17 +376,34 @@ def _evaluate(node: ast.AST, mode: str, depth: int) -> float:
 
 
 def _plain_numbers(token: str) -> list[str] | None:
-    """``"0 5 4"`` as its entries if every space-separated part is a plain number (not
-    ``"1 - 2"``, an expression), else None."""
+    """``"0 5 4"`` or ``"3/4 1/2"`` as its entries if every space-separated part is a plain
+    number or fraction (not ``"1 - 2"``, an expression), else None."""
     parts = token.split()
-    if len(parts) > 1 and all(_NUMBER_RE.match(_normalise_text(p)) for p in parts):
+    if len(parts) > 1 and all(
+        _NUMBER_RE.match(n) or _FRACTION_RE.match(n) for n in map(_normalise_text, parts)
+    ):
         return parts
     return None
 
 
+def _round_brackets(text: str) -> str:
+    """``"(1, 2)"`` as ``"[1, 2]"``: parentheses around the whole answer holding a comma
+    or semicolon outside inner parentheses are brackets; ``"(2*3 - 1)/4"`` stays as is."""
+    if not (text.startswith("(") and text.endswith(")")):
+        return text
+    depth, separator = 0, False
+    for i, ch in enumerate(text):
+        depth += (ch == "(") - (ch == ")")
+        if depth == 0 and i < len(text) - 1:
+            return text  # the first "(" closes before the end: "(1)+(2)"
+        separator = separator or (depth == 1 and ch in ",;")
+    return "[" + text[1:-1] + "]" if separator else text
+
+
 def split_list_text(text: str, spaces: bool = True) -> list:
-    """A pasted list such as ``"[0, 5, 4]"``, ``"0, 5, 4"``, ``"0 5 4"`` or
-    ``"[[1, 2], [3, 4]]"`` as nested lists of entry strings (the outer brackets of a single
+    """A pasted list such as ``"[0, 5, 4]"``, ``"0, 5, 4"``, ``"0 5 4"``, ``"(0, 5, 4)"``,
+    ``"[[1, 2], [3, 4]]"`` or rows ended by ";" or a line break (``"[1 2; 3 4]"``,
+    ``"1, 2\n3, 4"``) as nested lists of entry strings (the outer brackets of a single
     list are dropped: ``"[0, 5, 4]"`` and ``"0, 5, 4"`` give the same). EntryError if the
     brackets do not balance or an entry is empty (``"0.5,,2"``, ``"[1, 2,]"``), naming it.
     Without ``spaces``, spaces never separate entries (a single number: ``"1 -2"`` is
@@ -388,6 +411,9 @@ def split_list_text(text: str, spaces: bool = True) -> list:
     if len(text) > MAX_ANSWER_CHARS:
         raise EntryError(f"this answer is longer than {MAX_ANSWER_CHARS} characters")
     stack: list[list] = [[]]
+    # per level: the rows ended by ";" or a line break so far (None: no row break yet), so
+    # that "1 2; 3 4" and "1, 2\n3, 4" are the rows [1, 2] and [3, 4]
+    row_starts: list[list | None] = [None]
     token = ""
     depth_paren = 0
     last = "open"  # what the current level last read: "open", "sep" or "item"
@@ -405,11 +431,28 @@ def split_list_text(text: str, spaces: bool = True) -> list:
             last = "item"
         token = ""
 
-    for ch in text.strip():
+    def end_row() -> None:
+        if row_starts[-1] is None:
+            row_starts[-1] = []
+        if stack[-1]:
+            row_starts[-1].append(stack[-1])
+            stack[-1] = []
+
+    def close_level() -> list:
+        level = stack.pop()
+        rows = row_starts.pop()
+        if rows is None:
+            return level
+        if level:
+            rows.append(level)
+        return rows
+
+    for ch in _round_brackets(text.strip()):
         if ch == "[" and depth_paren == 0:
             if token.strip():
                 raise EntryError("unexpected '[' after an entry")
             stack.append([])
+            row_starts.append(None)
             token, last = "", "open"
         elif ch == "]" and depth_paren == 0:
             if len(stack) == 1:
@@ -417,9 +460,21 @@ def split_list_text(text: str, spaces: bool = True) -> list:
             if not token.strip() and last == "sep":
                 raise empty_entry()
             add_token()
-            done = stack.pop()
+            done = close_level()
             stack[-1].append(done)
             last = "item"
+        elif ch == "\n" and not token.strip() and last != "item":
+            pass  # a line break after a comma or at a row's start continues the list
+        elif ch in ";\n" and depth_paren == 0 and not any(isinstance(i, list) for i in stack[-1]):
+            if not token.strip() and last == "sep":
+                raise empty_entry()
+            add_token()
+            if ch == ";" and not stack[-1] and last != "item":
+                raise empty_entry()
+            end_row()
+            last = "open" if ch == "\n" else "sep"
+        elif ch == "\n" and depth_paren == 0:
+            add_token()  # a line break between bracketed rows: a space
         elif ch in ",;" and depth_paren == 0:
             if not token.strip() and last != "item":
                 raise empty_entry()
@@ -433,7 +488,7 @@ def split_list_text(text: str, spaces: bool = True) -> list:
     if not token.strip() and last == "sep":
         raise empty_entry()
     add_token()
-    top = stack[0]
+    top = close_level()
     return top[0] if len(top) == 1 and isinstance(top[0], list) else top
 
 

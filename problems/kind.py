@@ -95,7 +95,7 @@ class Kind:
         """'f = ReLU' lines naming the activation(s) and α of a variant."""
         out = []
         for key, alpha_key, label in self.named_activations:
-            if params.get(key) in ACTIVATIONS:
+            if isinstance(params.get(key), str) and params[key] in ACTIVATIONS:
                 act = ACTIVATIONS[params[key]]
                 text = f"{label} = {act.name}"
                 if act.has_alpha:
@@ -174,7 +174,7 @@ class Kind:
                 continue
             try:
                 shape = np.shape(np.asarray(fixed[name], dtype=float))
-            except (TypeError, ValueError):
+            except (TypeError, ValueError, OverflowError):
                 continue
             if len(shape) == len(axes):
                 for axis, size in zip(axes, shape, strict=True):

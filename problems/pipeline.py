@@ -82,8 +82,15 @@ def grade_submission(kind, params: dict, submission: Any, pol: Policy) -> Grade:
         slips = [slip for slip in kind.slips(params, key) if slip.answer in wrong]
         matched = [s for s, same in zip(slips, _matching(slips, parsed, pol), strict=True) if same]
         shadowed = {(s.answer, tag) for s in matched for tag in s.shadows}
+        # One explanation per answer: two slips matching the same value are two stories for
+        # one number, and telling both ("you skipped f" and "you applied f too early")
+        # contradicts itself. The unshadowed one the kind lists first is told.
+        told: set[str] = set()
         for slip in matched:
-            if (slip.answer, slip.tag) not in shadowed and slip.tag not in misconceptions:
+            if (slip.answer, slip.tag) in shadowed or slip.answer in told:
+                continue
+            told.add(slip.answer)
+            if slip.tag not in misconceptions:
                 misconceptions.append(slip.tag)
                 feedback.append(slip.sentence)
         for f in fields:

@@ -17,14 +17,13 @@ in every message), a ``type``, bounds, a default and help text. Types:
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import Any
 
 from .activations import ACTIVATIONS
 from .config import MAX_VALUE
 from .formatting import SHOWN_SIGNIFICANT, fmt, shown_exactly
-from .values import ConfigError
+from .values import ConfigError, finite_number
 
 TYPES = ("int", "float", "range", "choice", "multi-choice", "int-list", "matrix", "bool")
 
@@ -34,7 +33,7 @@ def _is_int(v: Any) -> bool:
 
 
 def _is_num(v: Any) -> bool:
-    return isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v)
+    return finite_number(v)
 
 
 def _show(v: Any) -> str:

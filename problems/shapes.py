@@ -60,7 +60,7 @@ class ShapeCheckKind(Kind):
                 isinstance(s, list) and len(s) == 2 and all(isinstance(v, int) and v > 0 for v in s)
             ):
                 raise ConfigError(f"{key} must be [rows, columns] of whole numbers > 0")
-        if params.get("product") not in FORMS:
+        if not isinstance(params.get("product"), str) or params["product"] not in FORMS:
             raise ConfigError(f"product must be one of: {', '.join(FORMS)}")
         return params
 

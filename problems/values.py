@@ -3,6 +3,7 @@ a typical slip and a plot."""
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -29,6 +30,17 @@ class ConfigError(ValueError):
         """One error carrying all of ``errors`` (the first one's setting)."""
         pairs = [pair for e in errors for pair in e.errors]
         return cls("; ".join(m for _, m in pairs), pairs[0][0], pairs)
+
+
+def finite_number(v: Any) -> bool:
+    """True for an int or float (not bool) that is a finite double: 10**400 (a JSON or YAML
+    int) is not, and is refused rather than raising OverflowError where it meets a float."""
+    if isinstance(v, bool) or not isinstance(v, int | float):
+        return False
+    try:
+        return math.isfinite(v)
+    except OverflowError:
+        return False
 
 
 class UnknownKind(LookupError):

@@ -25,7 +25,15 @@ ERROR_CODES_BY_STATUS = {
     "403": ["forbidden"],
     "404": ["not_found"],
     "405": ["method_not_allowed"],
-    "409": ["no_attempts_left", "closed", "not_open", "time_up", "conflict", "started"],
+    "409": [
+        "no_attempts_left",
+        "closed",
+        "not_open",
+        "time_up",
+        "conflict",
+        "started",
+        "problem_unavailable",
+    ],
     "413": ["too_large"],
     "422": ["format_errors", "invalid_spec"],
     "429": ["too_many_requests"],
@@ -584,6 +592,11 @@ PATHS = {
             "responses": {
                 "200": _json(_ref("Assignment"), "The assignment"),
                 **errors("400", "401", "403", "404"),
+                "409": _json(
+                    _ref("Error"),
+                    "`problem_unavailable`: a problem's template needs fixing by the "
+                    "instructor (nothing was created)",
+                ),
             },
         }
     },
@@ -645,7 +658,8 @@ PATHS = {
                     _ref("Error"),
                     "Not accepted now: `not_open`, `closed`, `time_up`, `no_attempts_left`; "
                     "`conflict`: another attempt was being saved at the same moment, send it "
-                    "again (nothing was saved)",
+                    "again (nothing was saved); `problem_unavailable`: the problem's template "
+                    "needs fixing by the instructor (nothing was graded)",
                 ),
                 "413": ERRORS["413"],
                 "422": _json(

@@ -35,7 +35,7 @@ from ..services.submissions import (
     submit,
 )
 from ..services.tokens import issue_token, revoke, token_from
-from ..services.variants import get_or_create_variant, problem_policy
+from ..services.variants import ProblemUnavailable, get_or_create_variant, grading_policy
 from .openapi import openapi_document
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -181,7 +181,7 @@ def _problem(ap, variant, role, standing) -> dict:
         "params": variant.params,
         "prompt": kind.prompt(variant.params),
         "answer_fields": kind.answer_fields(variant.params),
-        "tolerance": kind.describe_policy(problem_policy(ap)),
+        "tolerance": _tolerance(kind, ap),
         "attempts_used": state.attempts_used,
         "attempts_left": state.attempts_left,
         "best_score": state.score,
@@ -191,11 +191,22 @@ def _problem(ap, variant, role, standing) -> dict:
     }
 
 
+def _tolerance(kind, ap) -> str:
+    """The tolerance rule in words, or why the problem cannot be graded now."""
+    try:
+        return kind.describe_policy(grading_policy(ap))
+    except ProblemUnavailable as exc:
+        return exc.message
+
+
 @bp.get("/assignments/<int:assignment_id>")
 def assignment(assignment_id: int):
     a, role = assignment_for(g.api_user, assignment_id)
     check_open(a, g.api_user, staff=is_staff(role))  # no numbers before it opens, as on the web
-    variants = [get_or_create_variant(ap, g.api_user) for ap in a.problems]  # the first view
+    try:
+        variants = [get_or_create_variant(ap, g.api_user) for ap in a.problems]  # the first view
+    except ProblemUnavailable as exc:
+        raise ApiError(exc.status, exc.error, exc.message) from None
     standing = standing_for(a, g.api_user)  # after it: a quiz's time starts with the first view
     return jsonify(
         {

@@ -29,6 +29,7 @@ from ..services import regrade as regrade_service
 from ..services.access import assignment_in, course_for, student_in, template_in
 from ..services.assignment_spec import (
     SpecError,
+    check_template,
     export_yaml,
     has_started,
     import_assignment,
@@ -44,6 +45,7 @@ from ..services.gradebook import (
     sections,
     student_record,
 )
+from ..services.variants import ProblemUnavailable
 from .forms import (
     AddProblemForm,
     AssignmentForm,
@@ -92,6 +94,8 @@ def templates(course_id: int):
         role=role,
         mine=mine,
         shared=shared,
+        # the engine's message for a stored template it now refuses (saved before a check)
+        broken={t.id: check_template(t.kind, t.config or {}, t.policy or {}) for t in mine},
         kinds=problems.KINDS,
     )
 
@@ -213,6 +217,16 @@ def preview(course_id: int, template_id: int):
             )
         else:
             variant_params, seed, source = v.params, v.seed, "stored variant of the student"
+    problem = check_template(t.kind, t.config or {}, t.policy or {})
+    if problem:  # e.g. saved before the engine checked it: students cannot open it now
+        flash(
+            as_sentence(f"This template needs fixing (the engine now refuses it): {problem}"),
+            "error",
+        )
+    try:
+        rule = kind.describe_policy(t.policy)
+    except problems.ConfigError:
+        rule = None
     if variant_params is None:
         try:
             generated = kind.generate(seed, t.config)
@@ -239,7 +253,7 @@ def preview(course_id: int, template_id: int):
         t=t,
         form=form,
         source=source,
-        rule=kind.describe_policy(t.policy),
+        rule=rule,
         seed=seed,
         **context,
     )
@@ -479,15 +493,23 @@ def extensions(course_id: int, assignment_id: int):
 def regrade(course_id: int, assignment_id: int):
     course, _role = course_for(current_user, course_id, "instructor")
     a = assignment_in(course.id, assignment_id)
+    try:
+        if request.method == "POST":
+            summary = regrade_service.apply(a, current_user)
+        else:
+            summary = regrade_service.plan(a)
+    except ProblemUnavailable as exc:  # nothing was written: apply plans first
+        flash(as_sentence(f"Cannot regrade: {exc.reason}; fix the template"), "error")
+        return redirect(
+            url_for("instructor.edit_assignment", course_id=course.id, assignment_id=a.id)
+        )
     if request.method == "POST":
-        summary = regrade_service.apply(a, current_user)
         flash(
             f"Regraded {summary.submissions} submissions: {len(summary.changes)} changed score or result "
             f"for {summary.students} student(s); the old results are kept in the history.",
             "info",
         )
         return redirect(url_for("instructor.regrade", course_id=course.id, assignment_id=a.id))
-    summary = regrade_service.plan(a)
     return render_template("instructor/regrade.html", course=course, a=a, summary=summary)
 
 

@@ -219,9 +219,11 @@ def validate(spec: Any, lines: dict[tuple, int] | None = None) -> dict:
         err(("closes_at",), "closes_at must not be before due_at")
     for key, lo, hi in (("late_penalty", 0, 1), ("retry_penalty", 0, 1)):
         value = spec.get(key, 0.0)
-        if isinstance(value, bool) or not isinstance(value, int | float) or not lo <= value <= hi:
+        if not problems.finite_number(value) or not lo <= value <= hi:
             err((key,), f"{key} must be a number from {lo} to {hi} (a fraction of the score)")
-        out[key] = float(value) if isinstance(value, int | float) else value
+        else:  # float(10**400) would raise OverflowError: only a valid value is converted
+            value = float(value)
+        out[key] = value
     for key in ("time_limit_minutes", "max_attempts"):
         value = spec.get(key)
         if value is not None and (
@@ -267,12 +269,10 @@ def validate(spec: Any, lines: dict[tuple, int] | None = None) -> dict:
         if not isinstance(ptitle, str) or not ptitle.strip() or len(ptitle) > 200:
             err((*where, "title"), f"problem {i + 1}: title must be text of 1 to 200 characters")
         points = p.get("points", 1)
-        if (
-            isinstance(points, bool)
-            or not isinstance(points, int | float)
-            or not 0 <= points <= 10000
-        ):
+        if not problems.finite_number(points) or not 0 <= points <= 10000:
             err((*where, "points"), f"problem {i + 1}: points must be a number from 0 to 10000")
+        else:
+            points = float(points)
         config, policy = p.get("config") or {}, p.get("policy") or {}
         for key, value in (("config", config), ("policy", policy)):
             if not isinstance(value, dict):
@@ -290,7 +290,7 @@ def validate(spec: Any, lines: dict[tuple, int] | None = None) -> dict:
             {
                 "title": ptitle,
                 "kind": kind,
-                "points": float(points) if isinstance(points, int | float) else points,
+                "points": points,
                 "config": config,
                 "policy": policy,
             }
@@ -310,8 +310,6 @@ def template_errors(kind: str, config: dict, policy: dict) -> list[tuple[str | N
         k.generate(0, config)
     except problems.ConfigError as exc:
         errors += exc.errors
-    except (TypeError, ValueError) as exc:
-        errors.append((None, str(exc)))
     try:
         k.policy(policy)
     except problems.ConfigError as exc:

@@ -23,7 +23,7 @@ from ..models import (
     utcnow,
 )
 from .submissions import normalise, refresh_summary
-from .variants import problem_policy
+from .variants import grading_policy
 
 
 @dataclass
@@ -82,7 +82,7 @@ def plan(a: Assignment, progress: Callable[[int], None] | None = None) -> Regrad
     """What a regrade would change; nothing is written."""
     summary = RegradeSummary()
     for ap in a.problems:
-        policy = problem_policy(ap)
+        policy = grading_policy(ap)  # ProblemUnavailable if the engine refuses it
         kind = problems.get(ap.template.kind)
         for variant in db.session.scalars(
             sa.select(Variant).where(Variant.assignment_problem_id == ap.id)

@@ -27,17 +27,13 @@ from ..models import (
 )
 from . import commit_keeping_state
 from .errors import Forbidden
-from .variants import get_or_create_variant, problem_policy
+from .variants import (  # SubmissionRefused lives there: a variant can be refused too
+    SubmissionRefused,
+    get_or_create_variant,
+    grading_policy,
+)
 
 MAX_KEY = 200
-
-
-class SubmissionRefused(Exception):
-    """A submission the rules do not allow now: ``status`` (403/409), ``error`` code, message."""
-
-    def __init__(self, status: int, error: str, message: str):
-        super().__init__(message)
-        self.status, self.error, self.message = status, error, message
 
 
 class FormatErrors(Exception):
@@ -238,7 +234,7 @@ def submit(
         if earlier is not None:
             return earlier
     kind = problems.get(variant.kind)
-    grade = kind.grade(variant.params, answers, problem_policy(ap))
+    grade = kind.grade(variant.params, answers, grading_policy(ap))
     if grade.format_errors:
         raise FormatErrors(grade.format_errors, grade.feedback)
 

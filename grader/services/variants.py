@@ -4,6 +4,7 @@ problem, student, number), stored with its params and key, and never regenerated
 from __future__ import annotations
 
 import hashlib
+import logging
 
 import sqlalchemy as sa
 
@@ -11,6 +12,32 @@ import problems
 
 from ..extensions import db
 from ..models import AssignmentProblem, User, Variant
+
+log = logging.getLogger(__name__)
+
+
+class SubmissionRefused(Exception):
+    """A submission the rules do not allow now: ``status`` (403/409), ``error`` code, message."""
+
+    def __init__(self, status: int, error: str, message: str):
+        super().__init__(message)
+        self.status, self.error, self.message = status, error, message
+
+
+UNAVAILABLE = (
+    "This problem is unavailable: its template needs fixing by the instructor ({reason}). "
+    "Nothing was created or graded; no attempt was used."
+)
+
+
+class ProblemUnavailable(SubmissionRefused):
+    """The problem's stored template is one the engine now refuses (saved before a check was
+    added): no variant can be made, or no attempt graded, until the instructor fixes it.
+    A 409 with error ``problem_unavailable``; ``reason`` is the engine's message."""
+
+    def __init__(self, reason: str):
+        super().__init__(409, "problem_unavailable", UNAVAILABLE.format(reason=reason))
+        self.reason = reason
 
 
 def derive_seed(assignment_problem_id: int, user_id: int, number: int = 1) -> int:
@@ -31,6 +58,40 @@ def problem_policy(ap: AssignmentProblem) -> dict:
     return dict(ap.template.policy or {})
 
 
+def grading_policy(ap: AssignmentProblem) -> dict:
+    """The policy attempts at ``ap`` are graded with: :func:`problem_policy` when the engine
+    accepts it. A policy saved before the engine checked weight names may weigh answers the
+    kind does not have; such weights never had any effect (grading reads the weight of each
+    answer it has), so they are dropped with a logged warning and every score stays what it
+    was. Any other policy the engine refuses: ProblemUnavailable (grading under a rule the
+    instructor did not write would be worse than not grading)."""
+    policy = problem_policy(ap)
+    kind = problems.get(ap.template.kind)
+    try:
+        kind.policy(policy)
+        return policy
+    except problems.ConfigError as exc:
+        refused = exc
+    weights = policy.get("weights")
+    if isinstance(weights, dict):
+        names = set(kind.answer_names())
+        kept = {k: v for k, v in weights.items() if k in names}
+        if kept != weights:
+            trimmed = {**policy, "weights": kept}
+            try:
+                kind.policy(trimmed)
+            except problems.ConfigError:
+                pass
+            else:
+                log.warning(
+                    "assignment problem %s: ignoring policy weights of unknown answers %s",
+                    ap.id,
+                    sorted(set(weights) - set(kept), key=str),
+                )
+                return trimmed
+    raise ProblemUnavailable(str(refused))
+
+
 def current_variant(ap: AssignmentProblem, user: User) -> Variant | None:
     """The student's newest variant of the problem, or None before the first view."""
     return db.session.scalar(
@@ -44,7 +105,10 @@ def current_variant(ap: AssignmentProblem, user: User) -> Variant | None:
 def _create(ap: AssignmentProblem, user: User, number: int) -> Variant:
     seed = derive_seed(ap.id, user.id, number)
     config = problem_config(ap)
-    v = problems.get(ap.template.kind).generate(seed, config)
+    try:
+        v = problems.get(ap.template.kind).generate(seed, config)
+    except problems.ConfigError as exc:  # a template saved before a check was added
+        raise ProblemUnavailable(str(exc)) from None
     variant = Variant(
         facets=problems.get(v.kind).facets(v.params),
         assignment_problem_id=ap.id,

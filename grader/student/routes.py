@@ -22,10 +22,11 @@ from ..services.submissions import (
     submit,
 )
 from ..services.variants import (
+    ProblemUnavailable,
     current_variant,
     get_or_create_variant,
+    grading_policy,
     new_practice_variant,
-    problem_policy,
 )
 
 bp = Blueprint("student", __name__)
@@ -47,7 +48,6 @@ def assignment(assignment_id: int):
 
 def _page(a, ap, role, variant, *, status=200, raw=None, format_errors=None, format_feedback=None):
     kind = problems.get(variant.kind)
-    policy = problem_policy(ap)
     standing = standing_for(a, current_user)
     state = problem_state(ap, current_user, variant, staff=is_staff(role), standing=standing)
     fields = kind.answer_fields(variant.params)
@@ -67,7 +67,7 @@ def _page(a, ap, role, variant, *, status=200, raw=None, format_errors=None, for
         prompt=kind.prompt(variant.params),
         given=render.given(variant.kind, variant.params),
         activations=render.activation_names(variant.kind, variant.params),
-        rule=kind.describe_policy(policy),
+        rule=_rule(kind, ap),
         last=last if raw is None else None,
         format_errors=format_errors or {},
         format_feedback=format_feedback or [],
@@ -78,13 +78,24 @@ def _page(a, ap, role, variant, *, status=200, raw=None, format_errors=None, for
     ), status
 
 
+def _rule(kind, ap) -> str:
+    """The tolerance rule in words, or why the problem cannot be graded now."""
+    try:
+        return kind.describe_policy(grading_policy(ap))
+    except ProblemUnavailable as exc:
+        return exc.message
+
+
 @bp.route("/assignments/<int:assignment_id>/problems/<int:problem_id>", methods=["GET", "POST"])
 @login_required
 def problem(assignment_id: int, problem_id: int):
     a, role = assignment_for(current_user, assignment_id)
     ap = problem_for(a, problem_id)
     check_open(a, current_user, staff=is_staff(role))
-    variant = get_or_create_variant(ap, current_user)
+    try:
+        variant = get_or_create_variant(ap, current_user)
+    except ProblemUnavailable as exc:  # nothing was created
+        abort(exc.status, exc.message)
     if request.method == "GET":
         return _page(a, ap, role, variant)
     form = CsrfOnly()
@@ -122,7 +133,10 @@ def new_variant(assignment_id: int, problem_id: int):
         abort(403, "New variants are for practice assignments only.")
     if not CsrfOnly().validate_on_submit():
         abort(400, "The form's security token is missing or stale: reload the page.")
-    new_practice_variant(ap, current_user)
+    try:
+        new_practice_variant(ap, current_user)
+    except ProblemUnavailable as exc:
+        abort(exc.status, exc.message)
     flash("Here is a new variant with new numbers.", "info")
     return redirect(url_for("student.problem", assignment_id=a.id, problem_id=ap.id))
 

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import problems
-from problems.activations import ACTIVATIONS
+from problems.activations import ACTIVATIONS, get_activation
 
 EXAMPLE = {
     "W": [[1, -1], [0, 2], [3, 1]],
@@ -319,13 +319,22 @@ def test_every_slip_fires_on_its_own_value(slug):
             sub = dict(v.answers, **{slip.answer: slip.value})
             g = kind.grade(v.params, sub)
             if g.score < 1:
-                # named, or explained away by a more specific slip that matches too
-                shadowed = any(
-                    slip.tag in other.shadows and other.tag in g.misconceptions
+                # named; or its value is also another slip's of the same answer (one story
+                # per number), and that one is named: explained away by it, or listed first
+                told = any(
+                    other.tag in g.misconceptions
                     for other in slips
                     if other.answer == slip.answer
+                    and other is not slip
+                    and (
+                        slip.tag in other.shadows
+                        or kind.grade(
+                            v.params, dict(v.answers, **{slip.answer: other.value})
+                        ).misconceptions
+                        == g.misconceptions
+                    )
                 )
-                assert slip.tag in g.misconceptions or shadowed, (seed, slip.tag, g.misconceptions)
+                assert slip.tag in g.misconceptions or told, (seed, slip.tag, g.misconceptions)
                 seen.add(slip.tag)
     assert seen or slug == "activation_choice"
 
@@ -359,3 +368,34 @@ def test_bias_after_activation_is_never_called_another_activation(slug, activati
             assert "bias_after_activation" in g.misconceptions, (seed, g.misconceptions)
             assert not {"wrong_activation", "wrong_alpha"} & set(g.misconceptions), seed
     assert named >= 30
+
+
+@pytest.mark.parametrize("slug", list(problems.KINDS))
+def test_a_wrong_answer_gets_one_story_at_most(slug):
+    """Each slip's value submitted for its answer: at most one tag per wrong answer (two slips
+    can predict the same number, and two stories for it contradict each other)."""
+    kind = problems.get(slug)
+    for seed in range(30):
+        v = kind.generate(seed)
+        for slip in kind.slips(v.params, v.answers):
+            g = kind.grade(v.params, dict(v.answers, **{slip.answer: slip.value}))
+            wrong = [n for n, r in g.results.items() if not r["correct"]]
+            assert len(g.misconceptions) <= len(wrong), (seed, slip.tag, g.misconceptions)
+
+
+@pytest.mark.parametrize("activation", list(ACTIVATIONS))
+def test_bias_after_activation_alone_names_f_of_wx_plus_b(activation):
+    """y = f(Wx) + b equals Wx + b when f(Wx) = Wx (ReLU with Wx ≥ 0): it is named
+    bias_after_activation only, whose advice (add b, then apply f) fixes it either way."""
+    kind = problems.get("dense_forward")
+    named = 0
+    for seed in range(100):
+        v = kind.generate(seed, {"activations": [activation]})
+        p = v.params
+        W, x, b = np.array(p["W"]), np.array(p["x"]), np.array(p["b"])
+        wrong = get_activation(activation)(W @ x, p["alpha"]) + b
+        g = kind.grade(p, {"z": v.answers["z"], "y": wrong.tolist()})
+        if g.score < 1:
+            assert g.misconceptions == ["bias_after_activation"], (seed, g.misconceptions)
+            named += 1
+    assert named >= 80
