@@ -94,7 +94,8 @@ def latex_mat(m) -> str:
 
 
 def paren(v: float) -> str:
-    """A number in parentheses when negative, as the lecture writes (−1)(2)."""
+    """A number in parentheses whatever its sign, as the lecture writes a product of
+    factors: (−1)(2)."""
     s = latex_num(v)
     return f"({s})"
 

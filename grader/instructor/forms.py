@@ -31,11 +31,13 @@ from wtforms.validators import (
 )
 
 import problems
-from problems.grading import ENTRY_MODES
+from problems.grading import ENTRY_MODES, Policy
 
 from ..models import MODES, SCORE_POLICIES
 from ..services import as_sentence
 from ..services.inputs import MAX_ID, bad_text_in, too_deep_json
+
+DEFAULT_POLICY = Policy()  # the engine's tolerance defaults: one definition
 
 
 def pairs(items) -> list[SelectChoice]:
@@ -141,10 +143,14 @@ def template_form_class(kind: str) -> type[FlaskForm]:
             default="rtol_atol",
         ),
         "rtol": FloatField(
-            "Relative tolerance", default=1e-3, validators=[Optional(), NumberRange(min=0, max=1)]
+            "Relative tolerance",
+            default=DEFAULT_POLICY.rtol,
+            validators=[Optional(), NumberRange(min=0, max=1)],
         ),
         "atol": FloatField(
-            "Absolute tolerance", default=5e-4, validators=[Optional(), NumberRange(min=0, max=1e6)]
+            "Absolute tolerance",
+            default=DEFAULT_POLICY.atol,
+            validators=[Optional(), NumberRange(min=0, max=1e6)],
         ),
         "sigfigs": IntegerField(
             "Significant figures", default=3, validators=[Optional(), NumberRange(min=1, max=15)]
@@ -192,8 +198,8 @@ def fill_template_form(form, kind: str, config: dict, policy: dict, title: str) 
         form.tolerance.data, form.sigfigs.data = "sigfigs", policy["sigfigs"]
     else:
         form.tolerance.data = "rtol_atol"
-        form.rtol.data = policy.get("rtol", 1e-3)
-        form.atol.data = policy.get("atol", 5e-4)
+        form.rtol.data = policy.get("rtol", DEFAULT_POLICY.rtol)
+        form.atol.data = policy.get("atol", DEFAULT_POLICY.atol)
     form.entry.data = policy.get("entry", "numbers")
     pc = policy.get("partial_credit", "entries")
     form.partial_credit.data = {True: "entries", False: "none"}.get(pc, pc)
@@ -234,8 +240,8 @@ def read_template_form(form, kind: str) -> tuple[dict, dict]:
             raise ValueError("decimals_policy", "Give the number of decimal places.")
         policy["decimals"] = form.decimals_policy.data
     else:
-        policy["rtol"] = form.rtol.data if form.rtol.data is not None else 1e-3
-        policy["atol"] = form.atol.data if form.atol.data is not None else 5e-4
+        policy["rtol"] = form.rtol.data if form.rtol.data is not None else DEFAULT_POLICY.rtol
+        policy["atol"] = form.atol.data if form.atol.data is not None else DEFAULT_POLICY.atol
     return config, policy
 
 
