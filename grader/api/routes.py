@@ -184,7 +184,8 @@ def _problem(ap, variant, role, standing) -> dict:
         "tolerance": _tolerance(kind, ap),
         "attempts_used": state.attempts_used,
         "attempts_left": state.attempts_left,
-        "best_score": state.score,
+        "score": state.score,
+        "best_score": state.score,  # deprecated: the same value as "score"
         "correct": state.correct,
         "accepting": state.refusal is None,
         "solution": _solution(variant) if state.solution_released else None,
@@ -263,7 +264,8 @@ def create_submission(assignment_id: int, problem_id: int):
     state = done.state(staff=is_staff(role))
     out = _submission(done.submission, done.variant) | {
         "attempts_left": state.attempts_left,
-        "best_score": state.score,
+        "problem_score": state.score,  # "score" here is this attempt's
+        "best_score": state.score,  # deprecated: the same value as "problem_score"
         "solution": _solution(done.variant) if state.solution_released else None,
     }
     response = jsonify(out)

@@ -197,3 +197,26 @@ def test_api_needs_no_csrf_but_pages_do(client, setup):
         ).status_code
         == 400
     )
+
+
+@pytest.mark.parametrize("policy, counted", [("best", 1.0), ("last", 5 / 6)])
+def test_the_problem_score_follows_the_assignments_policy(
+    client, make_course, make_user, enrol, make_assignment, policy, counted
+):
+    """Right (1.0), then wrong (y = z, no activation: 5 of 6 entries, 5/6): the problem's
+    ``score`` is the best or the last attempt's, as the assignment says; ``best_score`` is
+    the deprecated name of the same value."""
+    course = make_course("NN-W3")
+    enrol(make_user(email="s1@example.edu"), course)
+    a = make_assignment(course, [("dense_forward", WORKED, 10)], score_policy=policy)
+    h = token(client)
+    pid = client.get(f"/api/v1/assignments/{a.id}", headers=h).json["problems"][0]["id"]
+    url = f"/api/v1/assignments/{a.id}/problems/{pid}/submissions"
+    right = client.post(url, json={"answers": {"z": [-1, 5, 4], "y": [0, 5, 4]}}, headers=h)
+    assert right.json["score"] == 1.0 and right.json["problem_score"] == 1.0
+    wrong = client.post(url, json={"answers": {"z": [-1, 5, 4], "y": [-1, 5, 4]}}, headers=h)
+    assert wrong.json["score"] == pytest.approx(5 / 6)  # this attempt
+    assert wrong.json["problem_score"] == pytest.approx(counted)
+    assert wrong.json["best_score"] == wrong.json["problem_score"]
+    p = client.get(f"/api/v1/assignments/{a.id}", headers=h).json["problems"][0]
+    assert p["score"] == pytest.approx(counted) and p["best_score"] == p["score"]
