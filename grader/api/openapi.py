@@ -151,6 +151,61 @@ SPEC_PROBLEM = {
         "policy": {"type": "object", "description": "the grading policy: tolerances, weights"},
     },
 }
+
+
+def _openapi30(schema):
+    """A kind's config JSON Schema (from its declared settings) in OpenAPI 3.0's dialect:
+    ``anyOf [X, {"type": "null"}]`` → X nullable, a numeric ``exclusiveMinimum`` → minimum
+    with ``exclusiveMinimum: true``, ``propertyNames`` → named properties only."""
+    if isinstance(schema, list):
+        return [_openapi30(x) for x in schema]
+    if not isinstance(schema, dict):
+        return schema
+    out = {k: _openapi30(v) for k, v in schema.items()}
+    options = out.get("anyOf")
+    if options and {"type": "null"} in options:
+        rest = [o for o in options if o != {"type": "null"}]
+        del out["anyOf"]
+        out.update(rest[0] if len(rest) == 1 else {"anyOf": rest})
+        out["nullable"] = True
+    for key, bound in (("exclusiveMinimum", "minimum"), ("exclusiveMaximum", "maximum")):
+        if isinstance(out.get(key), int | float) and not isinstance(out[key], bool):
+            out[bound], out[key] = out[key], True
+    names = out.pop("propertyNames", None)
+    if names:
+        out["properties"] = {name: {} for name in names["enum"]}
+        out["additionalProperties"] = False
+    return out
+
+
+def _config_schemas() -> dict:
+    """Per kind: ``Config_<kind>`` (its settings) and ``SpecProblem_<kind>`` (a problem of
+    that kind in a spec), chosen by ``kind`` in ``SpecProblemInput``."""
+    out = {}
+    for slug, kind in problems.KINDS.items():
+        out[f"Config_{slug}"] = _openapi30(kind.config_schema())
+        out[f"SpecProblem_{slug}"] = {
+            **SPEC_PROBLEM,
+            "properties": {
+                **SPEC_PROBLEM["properties"],
+                "kind": {"type": "string", "enum": [slug]},
+                "config": {
+                    **_ref(f"Config_{slug}"),
+                },
+            },
+        }
+    out["SpecProblemInput"] = {
+        "oneOf": [_ref(f"SpecProblem_{slug}") for slug in problems.KINDS],
+        "discriminator": {
+            "propertyName": "kind",
+            "mapping": {
+                slug: f"#/components/schemas/SpecProblem_{slug}" for slug in problems.KINDS
+            },
+        },
+    }
+    return out
+
+
 SPEC_EXAMPLE = {
     "title": "Homework 4: one dense layer",
     "mode": "homework",
@@ -317,7 +372,7 @@ SCHEMAS = {
                 "type": "array",
                 "minItems": 1,
                 "maxItems": MAX_PROBLEMS,
-                "items": SPEC_PROBLEM,
+                "items": _ref("SpecProblemInput"),
             },
         },
         "example": SPEC_EXAMPLE,
@@ -834,7 +889,7 @@ def openapi_document() -> dict:
         "security": [{"bearer": []}],
         "components": {
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
-            "schemas": deepcopy(SCHEMAS),
+            "schemas": deepcopy(SCHEMAS) | _config_schemas(),
         },
         "paths": paths,
     }

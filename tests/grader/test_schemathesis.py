@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 from schemathesis.config import SchemathesisConfig
 
 import grader
+import problems
 from grader.api.openapi import ERROR_CODES_BY_STATUS
 from grader.extensions import db
 from grader.models import Assignment, Course, User
@@ -340,3 +341,28 @@ def test_spec_dates_at_the_edges(client, world, sent, stored):
         url, data=exported.data, headers={**headers, "Content-Type": "application/yaml"}
     )
     assert again.status_code == 201 and again.json["due_at"] == stored
+
+
+def test_each_kinds_config_schema_is_its_declared_settings(app, world):
+    """A spec's problem is chosen by its kind, and its config's schema is the kind's declared
+    settings (plus ``fixed``): the document names exactly them, and a config giving every
+    setting its declared default, posted for every kind, is accepted (201); an unknown
+    setting is refused by the document and by the endpoint (422)."""
+    doc = app.test_client().get("/api/v1/openapi.json").json
+    schemas = doc["components"]["schemas"]
+    mapping = schemas["SpecProblemInput"]["discriminator"]["mapping"]
+    assert set(mapping) == set(problems.KINDS)
+    headers = {"Authorization": f"Bearer {world['tokens']['instructor']}"}
+    client = app.test_client()
+    course_id, _ = world["course_id"]
+    for slug, kind in problems.KINDS.items():
+        config_schema = schemas[f"Config_{slug}"]
+        assert set(config_schema["properties"]) == {s.name for s in kind.settings} | {"fixed"}
+        assert config_schema["additionalProperties"] is False
+        defaults = {s.name: s.default for s in kind.settings}
+        body = {"title": f"All defaults: {slug}", "problems": [{"kind": slug, "config": defaults}]}
+        r = client.post(f"/api/v1/courses/{course_id}/assignments", json=body, headers=headers)
+        assert r.status_code == 201, (slug, r.json)
+        body["problems"][0]["config"] = {"no_such_setting": 1}
+        r = client.post(f"/api/v1/courses/{course_id}/assignments", json=body, headers=headers)
+        assert r.status_code == 422, (slug, r.json)
