@@ -47,6 +47,21 @@ def _ref(name: str) -> dict:
     return {"$ref": f"#/components/schemas/{name}"}
 
 
+COUNTED_SCORE = {
+    "type": "number",
+    "nullable": True,
+    "description": (
+        "the score that counts for the problem: the best or the last attempt's, as the "
+        "assignment says (score_policy)"
+    ),
+}
+
+
+def _deprecated_alias(name: str) -> dict:
+    """``best_score``, the old name of the counted score (not always the best)."""
+    return {**COUNTED_SCORE, "deprecated": True, "description": f"the same value as {name}"}
+
+
 def _json(schema: dict, description: str) -> dict:
     return {"description": description, "content": {"application/json": {"schema": schema}}}
 
@@ -189,9 +204,7 @@ def _config_schemas() -> dict:
             "properties": {
                 **SPEC_PROBLEM["properties"],
                 "kind": {"type": "string", "enum": [slug]},
-                "config": {
-                    **_ref(f"Config_{slug}"),
-                },
+                "config": _ref(f"Config_{slug}"),
             },
         }
     out["SpecProblemInput"] = {
@@ -475,17 +488,8 @@ SCHEMAS = {
             "tolerance": {"type": "string"},
             "attempts_used": {"type": "integer"},
             "attempts_left": {"type": "integer", "nullable": True, "description": "null: no cap"},
-            "score": {
-                "type": "number",
-                "nullable": True,
-                "description": "the score that counts for the problem: the best or the last attempt's, as the assignment says (score_policy)",
-            },
-            "best_score": {
-                "type": "number",
-                "nullable": True,
-                "deprecated": True,
-                "description": "the same value as score (not always the best: see score)",
-            },
+            "score": COUNTED_SCORE,
+            "best_score": _deprecated_alias("score"),
             "correct": {"type": "boolean"},
             "accepting": {"type": "boolean"},
             "solution": {"type": "array", "items": _ref("Step"), "nullable": True},
@@ -568,17 +572,8 @@ SCHEMAS = {
                 "required": ["attempts_left", "problem_score", "best_score", "solution"],
                 "properties": {
                     "attempts_left": {"type": "integer", "nullable": True},
-                    "problem_score": {
-                        "type": "number",
-                        "nullable": True,
-                        "description": "the score that counts for the problem: the best or the last attempt's, as the assignment says (score_policy)",
-                    },
-                    "best_score": {
-                        "type": "number",
-                        "nullable": True,
-                        "deprecated": True,
-                        "description": "the same value as problem_score",
-                    },
+                    "problem_score": COUNTED_SCORE,
+                    "best_score": _deprecated_alias("problem_score"),
                     "solution": {"type": "array", "items": _ref("Step"), "nullable": True},
                 },
             },
