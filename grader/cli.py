@@ -5,6 +5,7 @@
 - import-roster: enrol people into a course from a CSV;
 - seed-demo: the demo course, accounts and assignments;
 - seed-demo-if-empty: the same, only on an empty database (hidden; ``make run`` uses it);
+- backup: a copy of the whole database, taken while the app runs;
 - export-assignment / import-assignment: an assignment as YAML, and back;
 - regrade: re-grade an assignment's submissions with its current templates;
 - export-grades: a course's gradebook as CSV (Canvas, Moodle or long format);
@@ -116,6 +117,23 @@ def register(app: Flask) -> None:
             seed_demo_command.callback()
         else:
             click.echo("The database has users; the demo course is not loaded.")
+
+    @app.cli.command("backup")
+    @click.argument("path", type=click.Path(dir_okay=False))
+    @click.option("--overwrite", is_flag=True, help="Replace PATH if it exists.")
+    def backup_command(path, overwrite):
+        """Copy the whole database to PATH while the app runs: SQLite's online backup (a
+        consistent snapshot, checked before it is put in place) or pg_dump's custom format."""
+        from .services.backup import BackupError, backup
+
+        try:
+            done = backup(db.engine, path, overwrite=overwrite)
+        except BackupError as exc:
+            raise click.ClickException(str(exc)) from None
+        click.echo(
+            f"Backed up {done.tables} tables to {done.path} "
+            f"({done.size / 1e6:.1f} MB, {done.method})."
+        )
 
     @app.cli.command("export-assignment")
     @click.argument("assignment_id", type=int)

@@ -21,6 +21,34 @@ def database_url(instance_path: str) -> str:
     return url
 
 
+def engine_options(env) -> dict:
+    """The connection pool of each process. Every gunicorn worker (and every job worker)
+    holds up to ``DB_POOL_SIZE + DB_MAX_OVERFLOW`` connections: keep the sum over all
+    processes of all machines below PostgreSQL's ``max_connections`` (docs/deploy.md).
+    A request that waits ``DB_POOL_TIMEOUT`` seconds for a connection is answered 503."""
+    return {
+        "pool_pre_ping": True,
+        "pool_size": _int(env, "DB_POOL_SIZE", 2, 1),
+        "max_overflow": _int(env, "DB_MAX_OVERFLOW", 2, 0),
+        "pool_timeout": _int(env, "DB_POOL_TIMEOUT", 10, 1),
+        "pool_recycle": 3600,
+    }
+
+
+def _int(env, name: str, default: int, least: int) -> int:
+    """An integer setting, refused at start-up with its name when it is not one."""
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise RuntimeError(f"{name} must be a whole number (got {raw!r})") from None
+    if value < least:
+        raise RuntimeError(f"{name} must be at least {least} (got {value})")
+    return value
+
+
 def from_environment(instance_path: str) -> dict:
     """The app's settings, read from the environment now (not at import time)."""
     env = os.environ
@@ -28,7 +56,7 @@ def from_environment(instance_path: str) -> dict:
     return {
         "SECRET_KEY": env.get("SECRET_KEY", DEV_SECRET_KEY),
         "SQLALCHEMY_DATABASE_URI": database_url(instance_path),
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "SQLALCHEMY_ENGINE_OPTIONS": engine_options(env),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": secure,
@@ -42,13 +70,13 @@ def from_environment(instance_path: str) -> dict:
         "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
         # Failed logins: per (email, client address), and per address across emails; a
         # browser or client with a device cookie for the account: per device only.
-        "LOGIN_MAX_FAILURES": int(env.get("LOGIN_MAX_FAILURES", 5)),
-        "LOGIN_MAX_FAILURES_PER_ADDRESS": int(env.get("LOGIN_MAX_FAILURES_PER_ADDRESS", 50)),
-        "LOGIN_LOCKOUT_MINUTES": int(env.get("LOGIN_LOCKOUT_MINUTES", 15)),
+        "LOGIN_MAX_FAILURES": _int(env, "LOGIN_MAX_FAILURES", 5, 1),
+        "LOGIN_MAX_FAILURES_PER_ADDRESS": _int(env, "LOGIN_MAX_FAILURES_PER_ADDRESS", 50, 1),
+        "LOGIN_LOCKOUT_MINUTES": _int(env, "LOGIN_LOCKOUT_MINUTES", 15, 1),
         # How many proxies in front of the app set X-Forwarded-For/-Proto (0: none trusted).
         # Behind a load balancer set it, or every client has the balancer's address and
         # login throttling per address would apply to everyone at once.
-        "TRUSTED_PROXIES": int(env.get("TRUSTED_PROXIES", 0)),
+        "TRUSTED_PROXIES": _int(env, "TRUSTED_PROXIES", 0, 0),
         "PASSWORD_HASH_METHOD": "scrypt",
         "ROSTER_MAX_ROWS": 20000,
     }
