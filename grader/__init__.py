@@ -51,7 +51,18 @@ def create_app(test_config: dict | None = None) -> Flask:
     register_errorhandlers(app)
     register_security_headers(app)
     register_commands(app)
+    register_health(app)
     return app
+
+
+def register_health(app: Flask) -> None:
+    """``GET /healthz`` for load balancers: 200 when this process reaches the database,
+    503 (with Retry-After) when it does not, so a balancer takes the machine out."""
+
+    @app.get("/healthz")
+    def healthz():
+        db.session.execute(sa.text("SELECT 1"))
+        return jsonify({"status": "ok", "database": db.engine.dialect.name})
 
 
 def register_proxies(app: Flask) -> None:

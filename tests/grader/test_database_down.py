@@ -114,3 +114,10 @@ def test_a_logged_in_user_gets_no_500_from_an_error_page(app, make_user, down_ap
         r = client.open(url, method=method, headers={"Authorization": "Bearer nng_x"})
         assert r.status_code in (404, 405, 503), (url, r.status_code)
         assert r.is_json and r.status_code != 500
+
+
+def test_the_health_check_says_whether_this_process_reaches_the_database(app, down_app):
+    up = app.test_client().get("/healthz")
+    assert up.status_code == 200 and up.get_json()["status"] == "ok"
+    down = down_app.test_client().get("/healthz")  # a load balancer: no session, no cookie
+    assert down.status_code == 503 and int(down.headers["Retry-After"]) > 0
