@@ -36,7 +36,7 @@ from ..services.submissions import (
     target_for,
 )
 from ..services.tokens import issue_token, revoke, token_from
-from ..services.variants import ProblemUnavailable, get_or_create_variant, grading_policy
+from ..services.variants import ProblemUnavailable, grading_policy, variants_for
 from .openapi import openapi_document
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -206,7 +206,7 @@ def assignment(assignment_id: int):
     a, role = assignment_for(g.api_user, assignment_id)
     check_open(a, g.api_user, staff=is_staff(role))  # no numbers before it opens, as on the web
     try:
-        variants = [get_or_create_variant(ap, g.api_user) for ap in a.problems]  # the first view
+        variants = variants_for(a.problems, g.api_user)  # made on the first view
     except ProblemUnavailable as exc:
         raise ApiError(exc.status, exc.error, exc.message) from None
     standing = standing_for(a, g.api_user)  # after it: a quiz's time starts with the first view

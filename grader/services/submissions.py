@@ -289,8 +289,7 @@ def target_for(
     if keyed:
         query = query.add_columns(Submission).outerjoin(
             Submission,
-            (Submission.variant_id == Variant.id)
-            & (Submission.idempotency_key == idempotency_key),
+            (Submission.variant_id == Variant.id) & (Submission.idempotency_key == idempotency_key),
         )
     row = db.session.execute(query).first()
     role = None
@@ -310,9 +309,7 @@ def _target_refused(user: User, assignment_id: int, problem_id: int) -> Target:
 
     assignment, role = assignment_for(user, assignment_id)
     ap = problem_for(assignment, problem_id)
-    return Target(
-        assignment, ap, role, current_variant(ap, user), standing_for(assignment, user)
-    )
+    return Target(assignment, ap, role, current_variant(ap, user), standing_for(assignment, user))
 
 
 def submit(
