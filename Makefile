@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 PORT   ?= 5000
 PIP    := $(BIN)/python -m pip install --quiet --disable-pip-version-check
 
-.PHONY: run test install install-test lint bench check-engine clean
+.PHONY: run test install install-test lint bench bench-load check-engine clean
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; sys.exit("Python >= 3.11 is needed") if sys.version_info < (3, 11) else None'
@@ -42,6 +42,10 @@ lint: install-test
 
 bench: install
 	$(BIN)/python bench/bench_problems.py
+
+# Needs wrk (apt-get install wrk) and PostgreSQL on 127.0.0.1 (its own database bench_lean).
+bench-load: install
+	$(BIN)/python bench/bench_load.py
 
 check-engine: install
 	$(BIN)/python -m problems check --variants 1000

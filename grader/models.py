@@ -182,7 +182,8 @@ class AssignmentProblem(db.Model):
     )
 
     assignment: Mapped[Assignment] = relationship(back_populates="problems")
-    template: Mapped[ProblemTemplate] = relationship()
+    # Joined: every page that lists problems shows their titles (no query per problem).
+    template: Mapped[ProblemTemplate] = relationship(lazy="joined", innerjoin=True)
 
 
 class Extension(db.Model):

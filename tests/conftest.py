@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from grader.extensions import db
 from grader.models import Course, Enrollment, User
 from grader.services.accounts import hash_password
-from tests.helpers import TEST_PASSWORD, make_app
+from tests.helpers import TEST_PASSWORD, StatementCounter, make_app
 
 
 @pytest.fixture(scope="session")
@@ -55,6 +55,12 @@ def app(_schema):
                 for t in tables:
                     conn.execute(sa.text(f'DELETE FROM "{t}"'))
         db.engine.dispose()
+
+
+@pytest.fixture
+def statements(app):
+    """Counts the SQL statements of a block: ``with statements: ...; len(statements)``."""
+    return StatementCounter(db.engine)
 
 
 @pytest.fixture

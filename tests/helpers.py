@@ -80,3 +80,29 @@ def post(client, url, data=None, **kwargs):
 
 def login(client, email, password=TEST_PASSWORD):
     return post(client, "/login", {"email": email, "password": password})
+
+
+class StatementCounter:
+    """The SQL statements sent to the database while it is active (``with counter:``):
+    ``len(counter)`` and ``counter.statements`` (their text) to see what a request costs."""
+
+    def __init__(self, engine):
+        self.engine, self.statements = engine, []
+
+    def _before(self, _conn, _cursor, statement, _params, _context, _executemany):
+        self.statements.append(statement)
+
+    def __enter__(self):
+        self.statements = []
+        import sqlalchemy as sa
+
+        sa.event.listen(self.engine, "before_cursor_execute", self._before)
+        return self
+
+    def __exit__(self, *_exc):
+        import sqlalchemy as sa
+
+        sa.event.remove(self.engine, "before_cursor_execute", self._before)
+
+    def __len__(self) -> int:
+        return len(self.statements)

@@ -33,9 +33,10 @@ from ..services.submissions import (
     problem_state,
     standing_for,
     submit,
+    target_for,
 )
 from ..services.tokens import issue_token, revoke, token_from
-from ..services.variants import ProblemUnavailable, get_or_create_variant, grading_policy
+from ..services.variants import ProblemUnavailable, grading_policy, variants_for
 from .openapi import openapi_document
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -205,7 +206,7 @@ def assignment(assignment_id: int):
     a, role = assignment_for(g.api_user, assignment_id)
     check_open(a, g.api_user, staff=is_staff(role))  # no numbers before it opens, as on the web
     try:
-        variants = [get_or_create_variant(ap, g.api_user) for ap in a.problems]  # the first view
+        variants = variants_for(a.problems, g.api_user)  # made on the first view
     except ProblemUnavailable as exc:
         raise ApiError(exc.status, exc.error, exc.message) from None
     standing = standing_for(a, g.api_user)  # after it: a quiz's time starts with the first view
@@ -244,13 +245,13 @@ def _submission(sub: Submission, variant: Variant) -> dict:
 
 @bp.post("/assignments/<int:assignment_id>/problems/<int:problem_id>/submissions")
 def create_submission(assignment_id: int, problem_id: int):
-    a, role = assignment_for(g.api_user, assignment_id)
-    ap = problem_for(a, problem_id)
+    key = request.headers.get("Idempotency-Key")
+    target = target_for(g.api_user, assignment_id, problem_id, key)  # one query, checks access
     data = body()
     if not isinstance(data.get("answers"), dict):
         raise ApiError(400, "bad_request", 'Send {"answers": {name: value, …}}.')
     try:
-        done = submit(ap, g.api_user, data["answers"], request.headers.get("Idempotency-Key"))
+        done = submit(target.ap, g.api_user, data["answers"], key, target=target)
     except FormatErrors as exc:
         raise ApiError(
             422,
@@ -261,7 +262,7 @@ def create_submission(assignment_id: int, problem_id: int):
     except SubmissionRefused as exc:
         raise ApiError(exc.status, exc.error, exc.message) from None
     # Built from memory: the attempt is stored even if the connection drops now.
-    state = done.state(staff=is_staff(role))
+    state = done.state(staff=is_staff(target.role))
     out = _submission(done.submission, done.variant) | {
         "attempts_left": state.attempts_left,
         "problem_score": state.score,  # "score" here is this attempt's

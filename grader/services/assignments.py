@@ -11,7 +11,7 @@ from ..models import Assignment, AssignmentProblem, Course, User
 from .access import course_for, is_staff
 from .errors import NotFound
 from .submissions import ProblemState, Standing, problem_state, standing_for
-from .variants import current_variant
+from .variants import current_variants
 
 
 def assignment_for(user: User, assignment_id: int) -> tuple[Assignment, str]:
@@ -63,10 +63,11 @@ class AssignmentSummary:
 def summarise(assignment: Assignment, user: User, staff: bool = False) -> AssignmentSummary:
     """Every problem's state for the user (no variant is created by looking)."""
     standing = standing_for(assignment, user)
+    variants = current_variants(assignment.problems, user)  # one query for all problems
     return AssignmentSummary(
         assignment,
         [
-            problem_state(ap, user, current_variant(ap, user), staff=staff, standing=standing)
+            problem_state(ap, user, variants.get(ap.id), staff=staff, standing=standing)
             for ap in assignment.problems
         ],
         standing,

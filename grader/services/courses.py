@@ -69,6 +69,7 @@ def roster(course: Course) -> list[Enrollment]:
         db.session.scalars(
             sa.select(Enrollment)
             .join(User)
+            .options(sa.orm.contains_eager(Enrollment.user))  # the page shows each name
             .where(Enrollment.course_id == course.id)
             .order_by(order, Enrollment.section, User.name)
         )

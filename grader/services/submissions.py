@@ -18,7 +18,9 @@ from ..extensions import db
 from ..models import (
     Assignment,
     AssignmentProblem,
+    Enrollment,
     Extension,
+    ProblemTemplate,
     Submission,
     SubmissionTag,
     User,
@@ -26,9 +28,11 @@ from ..models import (
     utcnow,
 )
 from . import commit_keeping_state
+from .access import is_staff
 from .errors import Forbidden
 from .variants import (  # SubmissionRefused lives there: a variant can be refused too
     SubmissionRefused,
+    current_variant,
     get_or_create_variant,
     grading_policy,
 )
@@ -67,6 +71,10 @@ def dates_for(assignment: Assignment, user: User) -> Dates:
             Extension.assignment_id == assignment.id, Extension.user_id == user.id
         )
     )
+    return _dates(assignment, ext)
+
+
+def _dates(assignment: Assignment, ext: Extension | None) -> Dates:
     due, closes = assignment.due_at, assignment.closes_at
     if ext is not None:
         due = ext.due_at or due
@@ -78,11 +86,16 @@ def dates_for(assignment: Assignment, user: User) -> Dates:
 
 
 def check_open(
-    assignment: Assignment, user: User, staff: bool = False, now: datetime | None = None
+    assignment: Assignment,
+    user: User,
+    staff: bool = False,
+    now: datetime | None = None,
+    dates: Dates | None = None,
 ) -> None:
     """Forbidden (code "not_open") if a student asks for a problem's numbers before the
-    assignment opens (their extension does not move the opening); staff may look early."""
-    dates = dates_for(assignment, user)
+    assignment opens (their extension does not move the opening); staff may look early.
+    ``dates`` may be given when known."""
+    dates = dates or dates_for(assignment, user)
     if not staff and dates.not_open(now or utcnow()):
         raise Forbidden(dates.opening(), error="not_open")
 
@@ -96,7 +109,11 @@ def quiz_ends_at(assignment: Assignment, user: User) -> datetime | None:
         .join(AssignmentProblem, Variant.assignment_problem_id == AssignmentProblem.id)
         .where(AssignmentProblem.assignment_id == assignment.id, Variant.user_id == user.id)
     )
-    if started is None:
+    return _quiz_end(assignment, started)
+
+
+def _quiz_end(assignment: Assignment, started: datetime | None) -> datetime | None:
+    if assignment.mode != "quiz" or not assignment.time_limit_minutes or started is None:
         return None
     return started + timedelta(minutes=assignment.time_limit_minutes)
 
@@ -204,12 +221,104 @@ class Submitted:
         return problem_state(self.ap, self.user, self.variant, staff=staff, standing=self.standing)
 
 
+@dataclass
+class Target:
+    """What one attempt needs, loaded for it: the assignment, its problem (with the
+    template), the user's role in the course, their current variant (None before the first
+    view), their standing, and the attempt stored earlier under the request's
+    Idempotency-Key (if any)."""
+
+    assignment: Assignment
+    ap: AssignmentProblem
+    role: str
+    variant: Variant | None
+    standing: Standing
+    earlier: Submission | None = None
+
+
+def target_for(
+    user: User, assignment_id: int, problem_id: int, idempotency_key: str | None = None
+) -> Target:
+    """The target of an attempt on ``problem_id`` of ``assignment_id``, in one query
+    (assignment, problem, template, role, extension, current variant, quiz start and the
+    earlier attempt with this key). NotFound or Forbidden as ``assignment_for`` and
+    ``problem_for`` say (a refusal is worked out again by them, so its reason is theirs)."""
+    quiz_started = (
+        sa.select(sa.func.min(Variant.created_at))
+        .join(AssignmentProblem, Variant.assignment_problem_id == AssignmentProblem.id)
+        .where(AssignmentProblem.assignment_id == Assignment.id, Variant.user_id == user.id)
+        .correlate(Assignment)
+        .scalar_subquery()
+    )
+    query = (
+        sa.select(
+            AssignmentProblem,
+            Enrollment.role,
+            Extension,
+            Variant,
+            sa.case(
+                (
+                    (Assignment.mode == "quiz") & Assignment.time_limit_minutes.is_not(None),
+                    quiz_started,
+                ),
+                else_=sa.null(),
+            ),
+        )
+        .join(Assignment, AssignmentProblem.assignment_id == Assignment.id)
+        .join(ProblemTemplate, AssignmentProblem.template_id == ProblemTemplate.id)
+        .outerjoin(
+            Enrollment,
+            (Enrollment.course_id == Assignment.course_id) & (Enrollment.user_id == user.id),
+        )
+        .outerjoin(
+            Extension, (Extension.assignment_id == Assignment.id) & (Extension.user_id == user.id)
+        )
+        .outerjoin(
+            Variant,
+            (Variant.assignment_problem_id == AssignmentProblem.id) & (Variant.user_id == user.id),
+        )
+        .where(AssignmentProblem.id == problem_id, AssignmentProblem.assignment_id == assignment_id)
+        .options(
+            sa.orm.contains_eager(AssignmentProblem.assignment),
+            sa.orm.contains_eager(AssignmentProblem.template),
+        )
+        .order_by(Variant.number.desc())
+        .limit(1)
+    )
+    keyed = idempotency_key is not None and 0 < len(idempotency_key) <= MAX_KEY
+    if keyed:
+        query = query.add_columns(Submission).outerjoin(
+            Submission,
+            (Submission.variant_id == Variant.id) & (Submission.idempotency_key == idempotency_key),
+        )
+    row = db.session.execute(query).first()
+    role = None
+    if row is not None:
+        role = "instructor" if user.is_admin else row[1]
+    if row is None or role is None or not (row[0].assignment.published or is_staff(role)):
+        return _target_refused(user, assignment_id, problem_id)
+    ap, _role, ext, variant, started = row[:5]
+    standing = Standing(_dates(ap.assignment, ext), _quiz_end(ap.assignment, started))
+    return Target(ap.assignment, ap, role, variant, standing, row[5] if keyed else None)
+
+
+def _target_refused(user: User, assignment_id: int, problem_id: int) -> Target:
+    """The refusal for a target the one query did not find, from the routes' own rules;
+    if they find it after all (it was made meanwhile), the target looked up step by step."""
+    from .assignments import assignment_for, problem_for  # they build on this module
+
+    assignment, role = assignment_for(user, assignment_id)
+    ap = problem_for(assignment, problem_id)
+    return Target(assignment, ap, role, current_variant(ap, user), standing_for(assignment, user))
+
+
 def submit(
     ap: AssignmentProblem,
     user: User,
     answers: object,
     idempotency_key: str | None = None,
     now: datetime | None = None,
+    target: Target | None = None,
 ) -> Submitted:
     """Grade and store one attempt on the student's current variant.
 
@@ -217,7 +326,8 @@ def submit(
     result with ``replayed`` True and no new attempt. Raises FormatErrors (no attempt used)
     or SubmissionRefused (dates, quiz time, attempts). Everything returned is loaded before
     the commit and kept after it, so a connection lost just after the commit cannot turn a
-    stored attempt into an error for the client.
+    stored attempt into an error for the client. ``target`` (from ``target_for``, in this
+    transaction) saves looking up the variant, the standing and the earlier attempt again.
     """
     if idempotency_key is not None and (
         not idempotency_key.strip() or len(idempotency_key) > MAX_KEY
@@ -225,14 +335,25 @@ def submit(
         raise SubmissionRefused(
             400, "bad_idempotency_key", f"An Idempotency-Key has 1 to {MAX_KEY} characters."
         )
-    dates = dates_for(ap.assignment, user)
+    if target is None:
+        dates, variant, standing = dates_for(ap.assignment, user), None, None
+    else:
+        dates, variant, standing = target.standing.dates, target.variant, target.standing
     if dates.not_open(now or utcnow()):  # before dealing numbers: no variant, no quiz clock
         raise SubmissionRefused(409, "not_open", dates.opening())
-    variant = get_or_create_variant(ap, user)
+    if variant is None:
+        # Made here (and committed) on a first attempt without a view; the quiz clock
+        # starts with it, so the standing is looked up again below.
+        variant, standing = get_or_create_variant(ap, user), None
     if idempotency_key is not None:
-        earlier = _replay(ap, user, variant, idempotency_key)
+        if target is not None and target.variant is variant:
+            earlier = target.earlier  # looked up with the target
+        else:
+            earlier = _find_earlier(variant, idempotency_key)
         if earlier is not None:
-            return earlier
+            return Submitted(
+                earlier, True, ap, user, variant, standing or standing_for(ap.assignment, user)
+            )
     kind = problems.get(variant.kind)
     grade = kind.grade(variant.params, answers, grading_policy(ap))
     if grade.format_errors:
@@ -240,8 +361,9 @@ def submit(
 
     for _ in range(3):  # a concurrent attempt may take our attempt number: count again
         now_ = now or utcnow()
-        db.session.refresh(variant)
-        standing = standing_for(ap.assignment, user)
+        if standing is None:  # not loaded in this transaction: read the summary again
+            db.session.refresh(variant)
+            standing = standing_for(ap.assignment, user)
         state = problem_state(ap, user, variant, now_, standing=standing)
         if state.refusal is not None:
             raise state.refusal
@@ -275,10 +397,13 @@ def submit(
             return Submitted(sub, False, ap, user, variant, standing)
         except sa.exc.IntegrityError:
             db.session.rollback()
+            standing = None
             if idempotency_key is not None:
-                earlier = _replay(ap, user, variant, idempotency_key)
+                earlier = _find_earlier(variant, idempotency_key)
                 if earlier is not None:
-                    return earlier
+                    return Submitted(
+                        earlier, True, ap, user, variant, standing_for(ap.assignment, user)
+                    )
     raise SubmissionRefused(
         409, "conflict", "Another submission was being saved at the same time; send it again."
     )
@@ -449,13 +574,10 @@ def normalise(parsed: dict) -> str:
     return json.dumps({k: r(v) for k, v in parsed.items()}, sort_keys=True)
 
 
-def _replay(ap: AssignmentProblem, user: User, variant: Variant, key: str) -> Submitted | None:
-    """The attempt stored earlier under ``key`` on this variant, with the same answer."""
-    earlier = db.session.scalar(
+def _find_earlier(variant: Variant, key: str) -> Submission | None:
+    """The attempt stored earlier under ``key`` on this variant, or None."""
+    return db.session.scalar(
         sa.select(Submission).where(
             Submission.variant_id == variant.id, Submission.idempotency_key == key
         )
     )
-    if earlier is None:
-        return None
-    return Submitted(earlier, True, ap, user, variant, standing_for(ap.assignment, user))

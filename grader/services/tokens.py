@@ -31,10 +31,14 @@ def issue_token(user: User, days: int = TOKEN_DAYS) -> tuple[str, ApiToken]:
 
 
 def token_from(raw: str) -> ApiToken | None:
-    """The live (unexpired, unrevoked) token for ``raw``, or None."""
+    """The live (unexpired, unrevoked) token for ``raw``, with its user loaded, or None."""
     if not raw or len(raw) > 200:
         return None
-    token = db.session.scalar(sa.select(ApiToken).where(ApiToken.token_hash == _hash(raw)))
+    token = db.session.scalar(
+        sa.select(ApiToken)
+        .options(sa.orm.joinedload(ApiToken.user, innerjoin=True))  # one query for both
+        .where(ApiToken.token_hash == _hash(raw))
+    )
     if token is None or token.revoked_at is not None or token.expires_at <= utcnow():
         return None
     return token

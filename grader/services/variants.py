@@ -102,14 +102,48 @@ def current_variant(ap: AssignmentProblem, user: User) -> Variant | None:
     )
 
 
-def _create(ap: AssignmentProblem, user: User, number: int) -> Variant:
+def current_variants(aps: list[AssignmentProblem], user: User) -> dict[int, Variant]:
+    """The student's newest variant of each of ``aps`` that has one, by problem id, in one
+    query."""
+    if not aps:
+        return {}
+    newest: dict[int, Variant] = {}
+    for v in db.session.scalars(
+        sa.select(Variant)
+        .where(Variant.assignment_problem_id.in_([ap.id for ap in aps]), Variant.user_id == user.id)
+        .order_by(Variant.number)
+    ):
+        newest[v.assignment_problem_id] = v
+    return newest
+
+
+def variants_for(aps: list[AssignmentProblem], user: User) -> list[Variant]:
+    """The student's current variant of each of ``aps``, in order: read in one query, and
+    those missing (the first view) made and committed together."""
+    found = current_variants(aps, user)
+    missing = [ap for ap in aps if ap.id not in found]
+    if missing:
+        made = [_new(ap, user, 1) for ap in missing]
+        db.session.add_all(made)
+        try:
+            db.session.commit()
+        except sa.exc.IntegrityError:  # another request made some first: one at a time
+            db.session.rollback()
+            return [get_or_create_variant(ap, user) for ap in aps]
+        found.update((v.assignment_problem_id, v) for v in made)
+    return [found[ap.id] for ap in aps]
+
+
+def _new(ap: AssignmentProblem, user: User, number: int) -> Variant:
+    """A new variant (not yet added to the session); ProblemUnavailable if the template
+    is one the engine now refuses."""
     seed = derive_seed(ap.id, user.id, number)
     config = problem_config(ap)
     try:
         v = problems.get(ap.template.kind).generate(seed, config)
     except problems.ConfigError as exc:  # a template saved before a check was added
         raise ProblemUnavailable(str(exc)) from None
-    variant = Variant(
+    return Variant(
         facets=problems.get(v.kind).facets(v.params),
         assignment_problem_id=ap.id,
         user_id=user.id,
@@ -120,6 +154,10 @@ def _create(ap: AssignmentProblem, user: User, number: int) -> Variant:
         params=v.params,
         answers=v.answers,
     )
+
+
+def _create(ap: AssignmentProblem, user: User, number: int) -> Variant:
+    variant = _new(ap, user, number)
     db.session.add(variant)
     try:
         db.session.commit()

@@ -20,6 +20,7 @@ from ..services.submissions import (
     problem_state,
     standing_for,
     submit,
+    target_for,
 )
 from ..services.variants import (
     ProblemUnavailable,
@@ -89,11 +90,11 @@ def _rule(kind, ap) -> str:
 @bp.route("/assignments/<int:assignment_id>/problems/<int:problem_id>", methods=["GET", "POST"])
 @login_required
 def problem(assignment_id: int, problem_id: int):
-    a, role = assignment_for(current_user, assignment_id)
-    ap = problem_for(a, problem_id)
-    check_open(a, current_user, staff=is_staff(role))
+    target = target_for(current_user, assignment_id, problem_id)  # one query, checks access
+    a, ap, role = target.assignment, target.ap, target.role
+    check_open(a, current_user, staff=is_staff(role), dates=target.standing.dates)
     try:
-        variant = get_or_create_variant(ap, current_user)
+        variant = target.variant or get_or_create_variant(ap, current_user)
     except ProblemUnavailable as exc:  # nothing was created
         abort(exc.status, exc.message)
     if request.method == "GET":
@@ -104,7 +105,7 @@ def problem(assignment_id: int, problem_id: int):
     fields = problems.get(variant.kind).answer_fields(variant.params)
     answers = render.read_grid(fields, request.form)
     try:
-        done = submit(ap, current_user, answers)
+        done = submit(ap, current_user, answers, target=target)
     except FormatErrors as exc:
         return _page(
             a,
