@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 
 from latex2mathml.converter import convert
@@ -14,8 +15,24 @@ from problems.grading import subscript
 
 @lru_cache(maxsize=4096)
 def mathml(latex: str, block: bool = True) -> Markup:
-    """LaTeX as a MathML element (cached: the same string always gives the same markup)."""
-    return Markup(convert(latex, display="block" if block else "inline"))
+    """LaTeX as a MathML element (cached: the same string always gives the same markup).
+    A minus with no operand before it is a sign, not a subtraction: ``(1)(-3)`` is drawn
+    (1)(−3), not (1)( − 3)."""
+    return Markup(prefix_signs(convert(latex, display="block" if block else "inline")))
+
+
+# latex2mathml writes every minus as <mo>−</mo>; MathML reads it as a prefix sign only when
+# it is the first child of its row. After an opening bracket, a relation, an operator or a
+# separator it would be spaced as a subtraction, so it says form="prefix" there.
+_SIGN_AFTER = re.compile(
+    r"(<mo[^>]*>(?:&#x00028;|&#x0005B;|&#x0003D;|&#x02248;|&#x0003C;|&#x0003E;|&#x02264;"
+    r"|&#x02265;|&#x022C5;|&#x000D7;|&#x0002C;|&#x0002B;|&#x02212;|&#x02192;)</mo>)"
+    r"<mo>&#x02212;</mo>"
+)
+
+
+def prefix_signs(markup: str) -> str:
+    return _SIGN_AFTER.sub(r'\1<mo form="prefix">&#x02212;</mo>', markup)
 
 
 def split_lines(latex: str) -> list[str]:
@@ -61,18 +78,19 @@ def steps(kind: str, params: dict) -> list[dict]:
 def grid(field: dict) -> list[list[dict]]:
     """Rows of inputs for an answer: name (``ans-y-0``, ``ans-W-1-2``) and label (``y₁``)."""
     name, symbol, shape = field["name"], field["symbol"], field["shape"]
+    first = field.get("first_index", 1)  # the kind's numbering: y₁, … or p₀, …
     if len(shape) == 0 or field["type"] != "number":
         return [[{"name": f"ans-{name}", "label": symbol}]]
     if len(shape) == 1:
         return [
-            [{"name": f"ans-{name}-{i}", "label": f"{symbol}{subscript(i + 1)}"}]
+            [{"name": f"ans-{name}-{i}", "label": f"{symbol}{subscript(i + first)}"}]
             for i in range(shape[0])
         ]
     return [
         [
             {
                 "name": f"ans-{name}-{i}-{j}",
-                "label": f"{symbol}{subscript(i + 1)}{subscript(j + 1)}",
+                "label": f"{symbol}{subscript(i + first)}{subscript(j + first)}",
             }
             for j in range(shape[1])
         ]
