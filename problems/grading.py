@@ -555,7 +555,9 @@ def parse_answer(
             if n > 1 and len(rows) == 1 and not isinstance(rows[0], list):
                 raise EntryError(f"expected a list of {n} entries, got a single value")
             raise EntryError(f"expected {n} entries, got {len(rows)}")
-        return np.array([_entry(v, mode, f"{label}{subscript(i + first)}") for i, v in enumerate(rows)])
+        return np.array(
+            [_entry(v, mode, f"{label}{subscript(i + first)}") for i, v in enumerate(rows)]
+        )
     r, c = shape
     items = [_row_or_entry(item) for item in raw]
     nested = [isinstance(item, list) for item in items]
