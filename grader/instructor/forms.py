@@ -307,6 +307,7 @@ class PointsForm(FlaskForm):
 
 class ImportForm(FlaskForm):
     file = FileField("Assignment YAML", validators=[FileRequired("Choose a YAML file.")])
+    publish = BooleanField("Publish it now (students see it at once)", default=False)
 
 
 class ExtensionForm(FlaskForm):

@@ -32,7 +32,8 @@ from ..services.assignment_spec import (
     check_template,
     export_yaml,
     has_started,
-    import_assignment,
+    import_message,
+    import_reporting,
     template_errors,
 )
 from ..services.errors import Conflict
@@ -434,13 +435,14 @@ def import_assignment_page(course_id: int):
     if form.validate_on_submit():
         try:
             text = form.file.data.read().decode("utf-8-sig")  # a leading BOM is no text
-            a = import_assignment(course, text)
+            done = import_reporting(course, text, publish=form.publish.data)
         except UnicodeDecodeError:
             errors = [(None, "the file is not UTF-8 text")]
         except SpecError as exc:
             errors = exc.errors
         else:
-            flash(f"Imported “{a.title}” with {len(a.problems)} problems.", "info")
+            a = done.assignment
+            flash(import_message(done), "info")
             return redirect(
                 url_for("instructor.edit_assignment", course_id=course.id, assignment_id=a.id)
             )
