@@ -6,10 +6,12 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+import numpy as np
 from latex2mathml.converter import convert
 from markupsafe import Markup
 
 import problems
+from problems.formatting import fmt
 from problems.grading import subscript
 
 
@@ -125,3 +127,51 @@ def read_grid(fields: list[dict], form) -> dict:
         else:
             answers[name] = cells
     return answers
+
+
+def fill_grid(fields: list[dict], answers: dict) -> dict[str, str]:
+    """The answer grid's input values that type ``answers`` (answer name → value, as a key
+    or a slip gives it) into the boxes, as ``read_grid`` reads them back: a vector or
+    matrix entry by entry, a value of another shape (a transposed matrix, say) as one list
+    in the first box. Numbers get 12 significant digits: within any tolerance."""
+    out: dict[str, str] = {}
+    for f in fields:
+        name = f["name"]
+        if name not in answers:
+            continue
+        value = answers[name]
+        shape = f["shape"]
+        if len(shape) == 0 or f["type"] != "number":
+            out[f"ans-{name}"] = typed(value)
+            continue
+        rows = grid(f)
+        arr = np.asarray(value, dtype=float)
+        if list(arr.shape) != list(shape):
+            out[rows[0][0]["name"]] = typed(value)
+            continue
+        for cell, v in zip([c for row in rows for c in row], arr.ravel(), strict=True):
+            out[cell["name"]] = typed(float(v))
+    return out
+
+
+def typed(value) -> str:
+    """A value as a person would type it in one box."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return value
+    if isinstance(value, int | float):
+        return f"{float(value):.12g}"
+    return "[" + ", ".join(typed(v) for v in value) + "]"
+
+
+def shown(value) -> str:
+    """A key as a person reads it: numbers as the worked solution shows them (-1.61, not
+    -1.6099999999999999); the full precision is shown beside it where it matters."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return value
+    if isinstance(value, int | float):
+        return fmt(value)
+    return "[" + ", ".join(shown(v) for v in value) + "]"
