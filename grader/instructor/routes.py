@@ -56,6 +56,7 @@ from .forms import (
     OverrideForm,
     PointsForm,
     PreviewForm,
+    TryForm,
     fill_template_form,
     pairs,
     read_template_form,
@@ -291,6 +292,7 @@ def preview(course_id: int, template_id: int):
         rule=rule,
         seed=seed,
         student_id=form.read()[1],
+        try_form=TryForm(formdata=None),
         **context,
     )
 
