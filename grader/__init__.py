@@ -52,6 +52,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     register_security_headers(app)
     register_commands(app)
     register_health(app)
+    register_template_filters(app)
     return app
 
 
@@ -63,6 +64,25 @@ def register_health(app: Flask) -> None:
     def healthz():
         db.session.execute(sa.text("SELECT 1"))
         return jsonify({"status": "ok", "database": db.engine.dialect.name})
+
+
+def register_template_filters(app: Flask) -> None:
+    """``points``: 1 point, 2.5 points. ``when``: a stored time as UTC text in a <time>
+    element; static/page.js adds the reader's own time beside it."""
+    from markupsafe import Markup, escape
+
+    @app.template_filter("points")
+    def points(value: float) -> str:
+        return f"{value:g} point{'' if value == 1 else 's'}"
+
+    @app.template_filter("when")
+    def when(value, seconds: bool = False) -> Markup:
+        if value is None:
+            return Markup("—")
+        text = value.strftime("%Y-%m-%d %H:%M:%S" if seconds else "%Y-%m-%d %H:%M") + " UTC"
+        return Markup(
+            f'<time datetime="{escape(value.isoformat())}" class="utc">{escape(text)}</time>'
+        )
 
 
 def register_proxies(app: Flask) -> None:

@@ -23,7 +23,7 @@ from .extensions import db
 from .models import Assignment, User
 from .services import regrade as regrade_service
 from .services.accounts import AccountError, new_user, normalise_email
-from .services.assignment_spec import SpecError, export_yaml, import_assignment
+from .services.assignment_spec import SpecError, export_yaml, import_message, import_reporting
 from .services.courses import CourseError, RosterError, course_by_code, create_course, import_roster
 from .services.demo import DEMO_PASSWORD, seed_demo
 from .services.exports import FORMATS, export_lines, long_rows_query
@@ -154,22 +154,24 @@ def register(app: Flask) -> None:
     @app.cli.command("import-assignment")
     @click.argument("code")
     @click.argument("file", type=click.File("r", encoding="utf-8"))
-    def import_assignment_command(code, file):
-        """Create an assignment in course CODE from a YAML (or JSON) file; all or nothing."""
+    @click.option(
+        "--publish", is_flag=True, help="Publish it at once (default: unpublished, to check first)."
+    )
+    def import_assignment_command(code, file, publish):
+        """Create an assignment in course CODE from a YAML (or JSON) file; all or nothing.
+        It arrives unpublished unless --publish is given, whatever the file says."""
         course = course_by_code(code)
         if course is None:
             raise click.ClickException(f"no course with code {code}")
         try:
-            a = import_assignment(course, file.read())
+            done = import_reporting(course, file.read(), publish=publish)
         except SpecError as exc:
             for line, message in exc.errors:
                 click.echo(f"line {line}: {message}" if line else message, err=True)
             raise click.ClickException(
                 f"{len(exc.errors)} error(s); nothing was imported"
             ) from None
-        click.echo(
-            f"Imported assignment {a.id} “{a.title}” with {len(a.problems)} problems into {course.code}."
-        )
+        click.echo(f"{course.code}, assignment {done.assignment.id}: {import_message(done)}")
 
     @app.cli.command("regrade")
     @click.argument("assignment_id", type=int)

@@ -116,11 +116,17 @@ def answer_field(
     type: str = "number",
     options: list[str] | None = None,
     transposable: bool = False,
+    first_index: int = 1,
 ) -> dict:
     """One answer the student gives: its name, shape, label, type (number, boolean,
     choice with options, shape). ``transposable`` matrices accept the transposed shape
-    as a (wrong) answer so that the slip can be named instead of a format error."""
+    as a (wrong) answer so that the slip can be named instead of a format error.
+    ``first_index`` numbers the entries in boxes and messages (1: y₁, y₂, …; 0 where the
+    question numbers from 0, as softmax's classes in PyTorch), so that the boxes, the
+    question and the feedback use one numbering."""
     f = {"name": name, "shape": list(shape), "label": label, "symbol": symbol or name, "type": type}
+    if first_index != 1:
+        f["first_index"] = first_index
     if options is not None:
         f["options"] = list(options)
     if transposable:

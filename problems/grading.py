@@ -510,7 +510,12 @@ def _row_or_entry(item: Any) -> Any:
 
 
 def parse_answer(
-    raw: Any, shape: list[int], mode: str, label: str, transposable: bool = False
+    raw: Any,
+    shape: list[int],
+    mode: str,
+    label: str,
+    transposable: bool = False,
+    first: int = 1,
 ) -> np.ndarray:
     """One numeric answer as a float array of ``shape``; EntryError naming the entry.
 
@@ -550,7 +555,9 @@ def parse_answer(
             if n > 1 and len(rows) == 1 and not isinstance(rows[0], list):
                 raise EntryError(f"expected a list of {n} entries, got a single value")
             raise EntryError(f"expected {n} entries, got {len(rows)}")
-        return np.array([_entry(v, mode, f"{label}{subscript(i + 1)}") for i, v in enumerate(rows)])
+        return np.array(
+            [_entry(v, mode, f"{label}{subscript(i + first)}") for i, v in enumerate(rows)]
+        )
     r, c = shape
     items = [_row_or_entry(item) for item in raw]
     nested = [isinstance(item, list) for item in items]
@@ -578,7 +585,7 @@ def parse_answer(
             raise EntryError(f"row {i + 1}: expected {c} entries, got {len(row)}")
         out.append(
             [
-                _entry(v, mode, f"{label}{subscript(i + 1)}{subscript(j + 1)}")
+                _entry(v, mode, f"{label}{subscript(i + first)}{subscript(j + first)}")
                 for j, v in enumerate(row)
             ]
         )

@@ -136,7 +136,14 @@ def _parse_field(f: dict, raw: Any, pol: Policy) -> Any:
         return parse_choice(raw, f["options"])
     if t == "shape":
         return parse_shape(raw)
-    return parse_answer(raw, f["shape"], pol.entry, f["symbol"], bool(f.get("transposable")))
+    return parse_answer(
+        raw,
+        f["shape"],
+        pol.entry,
+        f["symbol"],
+        bool(f.get("transposable")),
+        f.get("first_index", 1),
+    )
 
 
 def _compare(f: dict, value: Any, key: Any, pol: Policy) -> np.ndarray:

@@ -85,7 +85,8 @@ class SoftmaxCrossEntropyKind(Kind):
     def prompt(self, params):
         return (
             f"A classifier's output layer gives the logits z = {text_vec(params['z'])} "
-            f"for {len(params['z'])} classes (numbered from 0, as in PyTorch). The true class "
+            f"for {len(params['z'])} classes, numbered 0 to {len(params['z']) - 1} as in "
+            "PyTorch (so p₀ is the first class's probability). The true class "
             f"is {params['target']}. Compute the softmax probabilities p, the cross-entropy "
             "loss L = −ln p[true class], and the gradient ∂L/∂z."
         )
@@ -93,9 +94,9 @@ class SoftmaxCrossEntropyKind(Kind):
     def answer_fields(self, params):
         k = len(params["z"])
         return [
-            answer_field("p", [k], "p = softmax(z)", "p"),
+            answer_field("p", [k], "p = softmax(z)", "p", first_index=0),
             answer_field("loss", [], "L = −ln p[true class]", "L"),
-            answer_field("dL_dz", [k], "∂L/∂z", "∂L/∂z"),
+            answer_field("dL_dz", [k], "∂L/∂z", "∂L/∂z", first_index=0),
         ]
 
     def solution(self, params):

@@ -64,6 +64,21 @@ def statements(app):
 
 
 @pytest.fixture
+def live_server(app):
+    """The app served by a real HTTP server in a thread, for the browser tests."""
+    import threading
+
+    from werkzeug.serving import make_server
+
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(5)
+
+
+@pytest.fixture
 def client(app):
     return app.test_client()
 

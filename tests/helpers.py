@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextvars
 import os
 import re
+import shutil
 import tempfile
 
 from flask.testing import FlaskClient
@@ -106,3 +107,37 @@ class StatementCounter:
 
     def __len__(self) -> int:
         return len(self.statements)
+
+
+# Headless Chromium (Debian's package, driven by Playwright): never a browser download.
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+
+
+def browser_missing() -> str | None:
+    """Why the browser tests cannot run here, or None. In CI (CI set) the caller fails."""
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        return "Playwright for Python is not installed (make test installs it)"
+    if not os.path.exists(CHROMIUM):
+        return "Debian's chromium is not installed (apt-get install -y chromium)"
+    return None
+
+
+def require_browser() -> None:
+    import pytest
+
+    missing = browser_missing()
+    if missing:
+        if os.environ.get("CI"):
+            pytest.fail(f"browser test cannot run in CI: {missing}")
+        pytest.skip(missing)

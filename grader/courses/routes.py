@@ -22,9 +22,11 @@ bp = Blueprint("courses", __name__)
 @login_required
 def index():
     rows = my_courses(current_user)
-    return render_template(
-        "courses/index.html", rows=rows, can_create=can_create_courses(current_user)
-    )
+    can_create = can_create_courses(current_user)
+    if len(rows) == 1 and not can_create and not request.args.get("all"):
+        # one course: its page is the home page ("My courses" in the header lists it)
+        return redirect(url_for("courses.home", course_id=rows[0][0].id))
+    return render_template("courses/index.html", rows=rows, can_create=can_create)
 
 
 @bp.route("/courses/new", methods=["GET", "POST"])

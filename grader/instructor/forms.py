@@ -12,6 +12,7 @@ from wtforms import (
     DateTimeLocalField,
     DecimalField,
     FloatField,
+    HiddenField,
     IntegerField,
     RadioField,
     SelectChoice,
@@ -307,6 +308,7 @@ class PointsForm(FlaskForm):
 
 class ImportForm(FlaskForm):
     file = FileField("Assignment YAML", validators=[FileRequired("Choose a YAML file.")])
+    publish = BooleanField("Publish it now (students see it at once)", default=False)
 
 
 class ExtensionForm(FlaskForm):
@@ -326,6 +328,13 @@ class OverrideForm(FlaskForm):
         validators=[Optional(), NumberRange(min=0, max=1)],
     )
     reason = StringField("Reason", validators=[DataRequired(), Length(max=500)])
+
+
+class TryForm(FlaskForm):
+    """The preview's answer form: the variant it grades (seed or student) rides along."""
+
+    seed = HiddenField()
+    student_id = HiddenField()
 
 
 class PreviewForm(FlaskForm):

@@ -32,7 +32,8 @@ from ..services.assignment_spec import (
     check_template,
     export_yaml,
     has_started,
-    import_assignment,
+    import_message,
+    import_reporting,
     template_errors,
 )
 from ..services.errors import Conflict
@@ -45,6 +46,7 @@ from ..services.gradebook import (
     sections,
     student_record,
 )
+from ..services.plots import plot_for, plot_svg
 from ..services.variants import ProblemUnavailable
 from .forms import (
     AddProblemForm,
@@ -54,6 +56,7 @@ from .forms import (
     OverrideForm,
     PointsForm,
     PreviewForm,
+    TryForm,
     fill_template_form,
     pairs,
     read_template_form,
@@ -193,30 +196,42 @@ def copy_template(course_id: int, template_id: int):
     return redirect(url_for("instructor.edit_template", course_id=course.id, template_id=copy.id))
 
 
-@bp.get("/courses/<int:course_id>/templates/<int:template_id>")
-@login_required
-def preview(course_id: int, template_id: int):
-    course, role = course_for(current_user, course_id, *STAFF_ROLES)
-    t = template_in(course.id, template_id)
-    form = PreviewForm(request.args)
+def _preview_variant(course, t, form: PreviewForm) -> tuple[dict | None, int, str | None]:
+    """The numbers a preview shows: a student's stored variant (``student_id``) or the
+    variant of ``seed``; (None, seed, None) with a flashed reason when there are none."""
     form.student_id.choices = pairs([(0, "—"), *authoring.students_of(course.id)])
-    kind = problems.get(t.kind)
     # A GET form: its errors are shown next to its fields, and the page falls back to seed 0
     # (or no student) rather than refusing.
     form.seed.validate(form)
     if form.student_id.raw_data:
         form.student_id.validate(form)
     seed, student_id = form.read()
-    variant_params, source = None, None
     if student_id:
         v = authoring.students_variant(course, t, student_id)
-        if v is None:
-            flash(
-                "That student has no variant of this template yet (they have not opened it).",
-                "error",
-            )
-        else:
-            variant_params, seed, source = v.params, v.seed, "stored variant of the student"
+        if v is not None:
+            return v.params, v.seed, "stored variant of the student"
+        flash(
+            "That student has no variant of this template yet (they have not opened it).",
+            "error",
+        )
+    try:
+        return problems.get(t.kind).generate(seed, t.config).params, seed, f"seed {seed}"
+    except problems.ConfigError as exc:
+        flash(as_sentence(str(exc)), "error")
+        return None, seed, None
+
+
+@bp.route("/courses/<int:course_id>/templates/<int:template_id>", methods=["GET", "POST"])
+@login_required
+def preview(course_id: int, template_id: int):
+    """The question as a student sees it, with its key and worked solution. The instructor
+    may answer it (POST), or fill the boxes with the key or a typical slip (``fill``), and
+    sees the marks, score and feedback a student would get; nothing is stored."""
+    course, role = course_for(current_user, course_id, *STAFF_ROLES)
+    t = template_in(course.id, template_id)
+    form = PreviewForm(request.values)
+    kind = problems.get(t.kind)
+    variant_params, seed, source = _preview_variant(course, t, form)
     problem = check_template(t.kind, t.config or {}, t.policy or {})
     if problem:  # e.g. saved before the engine checked it: students cannot open it now
         flash(
@@ -227,22 +242,43 @@ def preview(course_id: int, template_id: int):
         rule = kind.describe_policy(t.policy)
     except problems.ConfigError:
         rule = None
-    if variant_params is None:
-        try:
-            generated = kind.generate(seed, t.config)
-        except problems.ConfigError as exc:
-            flash(as_sentence(str(exc)), "error")
-            generated = None
-        variant_params, source = (generated.params if generated else None), f"seed {seed}"
-    context = {}
+    context: dict = {}
     if variant_params is not None:
+        key = kind.solve(variant_params)
+        fields = kind.answer_fields(variant_params)
+        slips = kind.slips(variant_params, key)
+        values, graded, filled = {}, None, None
+        if request.method == "POST":
+            values = request.form
+            answers = render.read_grid(fields, request.form)
+            try:
+                graded = kind.grade(variant_params, answers, t.policy)
+            except problems.ConfigError as exc:  # a policy the engine refuses now
+                flash(as_sentence(str(exc)), "error")
+        elif request.args.get("fill") == "key":
+            values, filled = render.fill_grid(fields, key), "the key"
+        elif (request.args.get("fill") or "").startswith("slip-"):
+            number = request.args["fill"][5:]
+            slip = slips[int(number)] if number.isdigit() and int(number) < len(slips) else None
+            if slip is None:
+                flash("No such slip for this variant: the boxes are left empty.", "error")
+            else:
+                values = render.fill_grid(fields, {**key, slip.answer: slip.value})
+                filled = f"a typical slip: {slip.sentence}"
         context = {
             "prompt": kind.prompt(variant_params),
             "given": render.given(t.kind, variant_params),
             "activations": render.activation_names(t.kind, variant_params),
-            "key": kind.solve(variant_params),
+            "key": key,
+            "shown": render.shown,
             "steps": render.steps(t.kind, variant_params),
-            "fields": kind.answer_fields(variant_params),
+            "fields": fields,
+            "grids": {f["name"]: render.grid(f) for f in fields},
+            "values": values,
+            "graded": graded,
+            "filled": filled,
+            "slips": slips,
+            "plot": plot_for(t.kind, variant_params),
         }
     if not form.seed.errors:
         form.seed.raw_data, form.seed.data = None, seed  # the seed shown is the one used
@@ -255,7 +291,24 @@ def preview(course_id: int, template_id: int):
         source=source,
         rule=rule,
         seed=seed,
+        student_id=form.read()[1],
+        try_form=TryForm(formdata=None),
         **context,
+    )
+
+
+@bp.get("/courses/<int:course_id>/templates/<int:template_id>/plot.svg")
+@login_required
+def preview_plot(course_id: int, template_id: int):
+    """The preview's plot, for the same seed or student as the page."""
+    course, _role = course_for(current_user, course_id, *STAFF_ROLES)
+    t = template_in(course.id, template_id)
+    params, _seed, _source = _preview_variant(course, t, PreviewForm(request.args))
+    args = plot_for(t.kind, params) if params is not None else None
+    if args is None:
+        abort(404)
+    return Response(
+        plot_svg(args), mimetype="image/svg+xml", headers={"Cache-Control": "private, max-age=600"}
     )
 
 
@@ -434,13 +487,14 @@ def import_assignment_page(course_id: int):
     if form.validate_on_submit():
         try:
             text = form.file.data.read().decode("utf-8-sig")  # a leading BOM is no text
-            a = import_assignment(course, text)
+            done = import_reporting(course, text, publish=form.publish.data)
         except UnicodeDecodeError:
             errors = [(None, "the file is not UTF-8 text")]
         except SpecError as exc:
             errors = exc.errors
         else:
-            flash(f"Imported “{a.title}” with {len(a.problems)} problems.", "info")
+            a = done.assignment
+            flash(import_message(done), "info")
             return redirect(
                 url_for("instructor.edit_assignment", course_id=course.id, assignment_id=a.id)
             )

@@ -5,6 +5,7 @@ update assignments. Export → import → export gives the same bytes."""
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -335,35 +336,96 @@ def _apply_fields(a: Assignment, spec: dict) -> None:
         setattr(a, f, spec[f])
 
 
-def _problems(course: Course, spec: dict) -> list[AssignmentProblem]:
-    out = []
+def _problems(course: Course, spec: dict) -> tuple[list[AssignmentProblem], int]:
+    """The spec's problems, each on a template of the course: one with the same kind, title,
+    config and policy is reused (an assignment imported twice, or two assignments built
+    from one file, share their templates instead of duplicating them); otherwise a new one.
+    Returns the problems and how many templates were reused."""
+    existing: dict[tuple, ProblemTemplate] = {}
+    if course.id is not None:
+        for t in db.session.scalars(
+            sa.select(ProblemTemplate)
+            .where(ProblemTemplate.course_id == course.id)
+            .order_by(ProblemTemplate.id)
+        ):
+            existing.setdefault(_template_key(t.kind, t.title, t.config, t.policy), t)
+    out, reused = [], 0
     for pos, p in enumerate(spec["problems"], 1):
-        template = ProblemTemplate(
-            course_id=course.id,
-            kind=p["kind"],
-            title=p["title"],
-            config=p["config"],
-            policy=p["policy"],
-        )
+        key = _template_key(p["kind"], p["title"], p["config"], p["policy"])
+        template = existing.get(key)
+        if template is None:
+            template = ProblemTemplate(
+                course_id=course.id,
+                kind=p["kind"],
+                title=p["title"],
+                config=p["config"],
+                policy=p["policy"],
+            )
+            existing[key] = template
+        else:
+            reused += 1
         out.append(AssignmentProblem(position=pos, points=p["points"], template=template))
-    return out
+    return out, reused
 
 
-def import_assignment(course: Course, text: str) -> Assignment:
+def _template_key(kind: str, title: str, config: dict | None, policy: dict | None) -> tuple:
+    canonical = json.dumps([config or {}, policy or {}], sort_keys=True)
+    return (kind, title, canonical)
+
+
+@dataclass
+class Imported:
+    assignment: Assignment
+    reused_templates: int  # templates of the course the import used instead of new copies
+    spec_published: bool  # what the file said; the importer decides (``publish``)
+
+
+def import_assignment(course: Course, text: str, publish: bool | None = None) -> Assignment:
     """A new assignment (and its templates, copied into the course) from YAML or JSON text;
     SpecError with lines, and nothing written, if anything is wrong."""
+    return import_reporting(course, text, publish).assignment
+
+
+def import_reporting(course: Course, text: str, publish: bool | None = None) -> Imported:
+    """``import_assignment`` with what it did. ``publish`` None keeps the file's
+    ``published`` (the API, and a byte-identical round trip); the web page and the CLI pass
+    the instructor's explicit choice, so a file never publishes to students by itself."""
     data, lines = parse(text)
     spec = validate(data, lines)
-    return create_from_spec(course, spec)
+    asked = spec["published"]
+    if publish is not None:
+        spec = {**spec, "published": publish}
+    a, reused = _create(course, spec)
+    return Imported(a, reused, asked)
+
+
+def import_message(done: Imported) -> str:
+    """What an import did, in one sentence for the instructor."""
+    a = done.assignment
+    n = len(a.problems)
+    text = f"Imported “{a.title}” with {n} problem{'s' if n != 1 else ''}"
+    text += ", published." if a.published else ", unpublished: students do not see it yet."
+    if done.spec_published and not a.published:
+        text += " (The file said published; publish it when you are ready.)"
+    if done.reused_templates:
+        r = done.reused_templates
+        text += (
+            f" {r} of its templates {'were' if r != 1 else 'was'} already in the course and reused."
+        )
+    return text
 
 
 def create_from_spec(course: Course, spec: dict) -> Assignment:
+    return _create(course, spec)[0]
+
+
+def _create(course: Course, spec: dict) -> tuple[Assignment, int]:
     a = Assignment(course_id=course.id)
     _apply_fields(a, spec)
-    a.problems = _problems(course, spec)
+    a.problems, reused = _problems(course, spec)
     db.session.add(a)
     db.session.commit()
-    return a
+    return a, reused
 
 
 def clone_template(t: ProblemTemplate, course_id: int, by_id: int | None = None) -> ProblemTemplate:
@@ -433,6 +495,6 @@ def update_from_spec(a: Assignment, spec: dict) -> Assignment:
     _apply_fields(a, spec)
     a.problems.clear()
     db.session.flush()  # the old rows go first: (assignment, position) is unique
-    a.problems = _problems(a.course, spec)
+    a.problems, _reused = _problems(a.course, spec)
     db.session.commit()
     return a

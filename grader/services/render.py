@@ -3,19 +3,38 @@
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 
+import numpy as np
 from latex2mathml.converter import convert
 from markupsafe import Markup
 
 import problems
+from problems.formatting import fmt
 from problems.grading import subscript
 
 
 @lru_cache(maxsize=4096)
 def mathml(latex: str, block: bool = True) -> Markup:
-    """LaTeX as a MathML element (cached: the same string always gives the same markup)."""
-    return Markup(convert(latex, display="block" if block else "inline"))
+    """LaTeX as a MathML element (cached: the same string always gives the same markup).
+    A minus with no operand before it is a sign, not a subtraction: ``(1)(-3)`` is drawn
+    (1)(−3), not (1)( − 3)."""
+    return Markup(prefix_signs(convert(latex, display="block" if block else "inline")))
+
+
+# latex2mathml writes every minus as <mo>−</mo>; MathML reads it as a prefix sign only when
+# it is the first child of its row. After an opening bracket, a relation, an operator or a
+# separator it would be spaced as a subtraction, so it says form="prefix" there.
+_SIGN_AFTER = re.compile(
+    r"(<mo[^>]*>(?:&#x00028;|&#x0005B;|&#x0003D;|&#x02248;|&#x0003C;|&#x0003E;|&#x02264;"
+    r"|&#x02265;|&#x022C5;|&#x000D7;|&#x0002C;|&#x0002B;|&#x02212;|&#x02192;)</mo>)"
+    r"<mo>&#x02212;</mo>"
+)
+
+
+def prefix_signs(markup: str) -> str:
+    return _SIGN_AFTER.sub(r'\1<mo form="prefix">&#x02212;</mo>', markup)
 
 
 def split_lines(latex: str) -> list[str]:
@@ -61,18 +80,19 @@ def steps(kind: str, params: dict) -> list[dict]:
 def grid(field: dict) -> list[list[dict]]:
     """Rows of inputs for an answer: name (``ans-y-0``, ``ans-W-1-2``) and label (``y₁``)."""
     name, symbol, shape = field["name"], field["symbol"], field["shape"]
+    first = field.get("first_index", 1)  # the kind's numbering: y₁, … or p₀, …
     if len(shape) == 0 or field["type"] != "number":
         return [[{"name": f"ans-{name}", "label": symbol}]]
     if len(shape) == 1:
         return [
-            [{"name": f"ans-{name}-{i}", "label": f"{symbol}{subscript(i + 1)}"}]
+            [{"name": f"ans-{name}-{i}", "label": f"{symbol}{subscript(i + first)}"}]
             for i in range(shape[0])
         ]
     return [
         [
             {
                 "name": f"ans-{name}-{i}-{j}",
-                "label": f"{symbol}{subscript(i + 1)}{subscript(j + 1)}",
+                "label": f"{symbol}{subscript(i + first)}{subscript(j + first)}",
             }
             for j in range(shape[1])
         ]
@@ -107,3 +127,51 @@ def read_grid(fields: list[dict], form) -> dict:
         else:
             answers[name] = cells
     return answers
+
+
+def fill_grid(fields: list[dict], answers: dict) -> dict[str, str]:
+    """The answer grid's input values that type ``answers`` (answer name → value, as a key
+    or a slip gives it) into the boxes, as ``read_grid`` reads them back: a vector or
+    matrix entry by entry, a value of another shape (a transposed matrix, say) as one list
+    in the first box. Numbers get 12 significant digits: within any tolerance."""
+    out: dict[str, str] = {}
+    for f in fields:
+        name = f["name"]
+        if name not in answers:
+            continue
+        value = answers[name]
+        shape = f["shape"]
+        if len(shape) == 0 or f["type"] != "number":
+            out[f"ans-{name}"] = typed(value)
+            continue
+        rows = grid(f)
+        arr = np.asarray(value, dtype=float)
+        if list(arr.shape) != list(shape):
+            out[rows[0][0]["name"]] = typed(value)
+            continue
+        for cell, v in zip([c for row in rows for c in row], arr.ravel(), strict=True):
+            out[cell["name"]] = typed(float(v))
+    return out
+
+
+def typed(value) -> str:
+    """A value as a person would type it in one box."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return value
+    if isinstance(value, int | float):
+        return f"{float(value):.12g}"
+    return "[" + ", ".join(typed(v) for v in value) + "]"
+
+
+def shown(value) -> str:
+    """A key as a person reads it: numbers as the worked solution shows them (-1.61, not
+    -1.6099999999999999); the full precision is shown beside it where it matters."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return value
+    if isinstance(value, int | float):
+        return fmt(value)
+    return "[" + ", ".join(shown(v) for v in value) + "]"

@@ -3,57 +3,23 @@ student answers the lecture's worked example wrong, reads the feedback, answers 
 sees the worked solution with the plot. In CI (CI=true) a missing browser is a failure."""
 
 import os
-import shutil
-import threading
 
 import pytest
-from werkzeug.serving import make_server
+
+from tests.helpers import CHROMIUM, CHROMIUM_ARGS, require_browser
 
 WORKED = {
     "fixed": {"W": [[1, -1], [0, 2], [3, 1]], "x": [1, 2], "b": [0, 1, -1], "activation": "relu"}
 }
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
+ARGS = CHROMIUM_ARGS
 
 pytestmark = pytest.mark.browser
-
-
-def browser_available() -> str | None:
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        return "Playwright for Python is not installed (make test installs it)"
-    if not os.path.exists(CHROMIUM):
-        return "Debian's chromium is not installed (apt-get install -y chromium)"
-    return None
-
-
-@pytest.fixture
-def live_server(app):
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(5)
 
 
 def test_student_answers_the_worked_example(
     live_server, make_course, make_user, enrol, make_assignment, tmp_path
 ):
-    missing = browser_available()
-    if missing:
-        if os.environ.get("CI"):
-            pytest.fail(f"browser test cannot run in CI: {missing}")
-        pytest.skip(missing)
+    require_browser()
     from playwright.sync_api import expect, sync_playwright
 
     course = make_course("NN-W3")
@@ -67,9 +33,8 @@ def test_student_answers_the_worked_example(
         page.get_by_label("Email").fill("ada@example.edu")
         page.get_by_label("Password").fill("correct-horse")
         page.get_by_role("button", name="Log in").click()
-        expect(page.get_by_role("heading", name="My courses")).to_be_visible()
-
-        page.get_by_role("link", name="NN-W3").click()
+        # one course: the student lands on it
+        expect(page.get_by_role("heading", name="NN-W3 — Test course")).to_be_visible()
         page.get_by_role("link", name="Homework 3").click()
         page.get_by_role("link", name="dense_forward #1").click()
         expect(page.locator("math").first).to_be_visible()

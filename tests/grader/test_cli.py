@@ -114,7 +114,8 @@ def test_demo_login(client, runner):
 
     runner.invoke(args=["seed-demo"])
     assert login(client, "student7@example.edu", "demo-password").status_code == 302
-    assert "NN-W3" in client.get("/").get_data(as_text=True)
+    home = client.get("/", follow_redirects=True).get_data(as_text=True)
+    assert "<h1>NN-W3 — " in home  # one course: the student lands on it
 
 
 def test_the_module_docstring_lists_every_command(app):

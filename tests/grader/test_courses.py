@@ -13,8 +13,11 @@ def test_my_courses_lists_only_mine(client, make_user, make_course, enrol):
     make_course("NN-B", "Not mine")
     enrol(me, mine, "student")
     login(client, "me@example.edu")
-    body = client.get("/").get_data(as_text=True)
+    body = client.get("/?all=1").get_data(as_text=True)
     assert "NN-A" in body and "NN-B" not in body
+    # with one course, the home page is that course's page
+    r = client.get("/")
+    assert r.status_code == 302 and r.headers["Location"] == f"/courses/{mine.id}"
 
 
 def test_roster_visible_to_staff_only(client, make_user, make_course, enrol):

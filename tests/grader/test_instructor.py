@@ -224,7 +224,13 @@ def test_cli_export_and_import(runner, staff, make_assignment, tmp_path):
     r = runner.invoke(args=["export-assignment", str(a.id), "-o", str(out)])
     assert r.exit_code == 0, r.output
     r = runner.invoke(args=["import-assignment", "NN-X", str(out)])
-    assert r.exit_code == 0 and "“Homework 1” with 1 problems into NN-X" in r.output
+    assert r.exit_code == 0, r.output
+    assert "Imported “Homework 1” with 1 problem, unpublished: students do not see it" in r.output
+    assert "(The file said published; publish it when you are ready.)" in r.output
+    assert "reused" not in r.output  # NN-X had no templates: a copy
+    r = runner.invoke(args=["import-assignment", "--publish", "NN-X", str(out)])
+    assert r.exit_code == 0 and "with 1 problem, published." in r.output
+    assert "1 of its templates was already in the course and reused" in r.output
     bad = tmp_path / "bad.yaml"
     bad.write_text("title: X\nproblems:\n  - kind: nope\n")
     r = runner.invoke(args=["import-assignment", "NN-X", str(bad)])
@@ -607,3 +613,63 @@ def test_regrade_restores_a_stale_stored_key(staff, make_user, enrol, make_assig
     regrade_service.apply(a, None)
     db.session.expire_all()
     assert db.session.get(Variant, v.id).answers == {"z": [-1.0, 5.0, 4.0], "y": [0.0, 5.0, 4.0]}
+
+
+def test_web_import_is_unpublished_unless_ticked_and_reuses_identical_templates(
+    client, staff, make_assignment
+):
+    a = make_assignment(staff, [("dense_forward", WORKED, 10), ("param_count", KERAS, 5)])
+    text = export_yaml(a)  # published: true, and both templates are the course's already
+    assert "published: true" in text
+    c = as_user(client, "t@example.edu")
+    url = f"/courses/{staff.id}/assignments/import"
+    templates_before = db.session.scalar(sa.select(sa.func.count()).select_from(ProblemTemplate))
+
+    r = post(
+        c,
+        url,
+        {"file": (io.BytesIO(text.encode()), "a.yaml")},
+        follow_redirects=True,
+        content_type="multipart/form-data",
+    )
+    page = r.get_data(as_text=True)
+    assert "with 2 problems, unpublished: students do not see it yet." in page
+    assert "2 of its templates were already in the course and reused." in page
+    db.session.expire_all()
+    copies = db.session.scalars(sa.select(Assignment).where(Assignment.id != a.id)).all()
+    assert [x.published for x in copies] == [False]
+    assert [p.template_id for p in copies[0].problems] == [p.template_id for p in a.problems]
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(ProblemTemplate)) == (
+        templates_before
+    )
+
+    data = {"file": (io.BytesIO(text.encode()), "a.yaml"), "publish": "y"}
+    r = post(c, url, data, follow_redirects=True, content_type="multipart/form-data")
+    assert "with 2 problems, published." in r.get_data(as_text=True)
+
+
+def test_a_changed_setting_gets_its_own_template_on_import(client, staff, make_assignment):
+    a = make_assignment(staff, [("dense_forward", WORKED, 10)])
+    text = export_yaml(a).replace("activation: relu", "activation: sigmoid")
+    assert "activation: sigmoid" in text
+    c = as_user(client, "t@example.edu")
+    data = {"file": (io.BytesIO(text.encode()), "a.yaml")}
+    r = post(
+        c,
+        f"/courses/{staff.id}/assignments/import",
+        data,
+        follow_redirects=True,
+        content_type="multipart/form-data",
+    )
+    assert "reused" not in r.get_data(as_text=True)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(ProblemTemplate)) == 2
+
+
+def test_the_import_summary_counts_errors(client, staff):
+    text = "title: X\nmode: exam\nproblems:\n  - kind: dense\n"
+    c = as_user(client, "t@example.edu")
+    data = {"file": (io.BytesIO(text.encode()), "a.yaml")}
+    r = post(c, f"/courses/{staff.id}/assignments/import", data, content_type="multipart/form-data")
+    body = r.get_data(as_text=True)
+    assert r.status_code == 400 and "Nothing was imported: 2 errors." in body
+    assert "Line 2: mode must be one of" in body and "Line 4: problem 1: unknown kind" in body

@@ -110,3 +110,12 @@ def test_instructor_preview_shows_every_kinds_worked_solution(client, make_user,
                 params = problems.get(slug).generate(seed, cfg).params
                 for step in problems.get(slug).solution(params):
                     assert str(escape(step.title)) in body, (slug, step.title)
+                # the plot the kind declares is on the preview too, and draws
+                plot_url = f"/courses/{course.id}/templates/{t.id}/plot.svg?seed={seed}"
+                if problems.get(slug).plot(params) is None:
+                    assert plot_url not in body.replace("&amp;", "&")
+                    assert c.get(plot_url).status_code == 404
+                else:
+                    assert plot_url in body.replace("&amp;", "&"), slug
+                    img = c.get(plot_url)
+                    assert img.status_code == 200 and img.mimetype == "image/svg+xml"
