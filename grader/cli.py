@@ -3,7 +3,7 @@
 - create-user: an account (optionally an admin);
 - create-course: a course with its first instructor;
 - import-roster: enrol people into a course from a CSV;
-- seed-demo: the demo course, accounts and assignments;
+- seed-demo: the demo course, accounts and assignments, and a simulated class;
 - seed-demo-if-empty: the same, only on an empty database (hidden; ``make run`` uses it);
 - backup: a copy of the whole database, taken while the app runs;
 - export-assignment / import-assignment: an assignment as YAML, and back;
@@ -25,7 +25,7 @@ from .services import regrade as regrade_service
 from .services.accounts import AccountError, new_user, normalise_email
 from .services.assignment_spec import SpecError, export_yaml, import_message, import_reporting
 from .services.courses import CourseError, RosterError, course_by_code, create_course, import_roster
-from .services.demo import DEMO_PASSWORD, seed_demo
+from .services.demo import DEMO_PASSWORD, SIM_CODE, SIM_STUDENTS, seed_demo
 from .services.exports import FORMATS, export_lines, long_rows_query
 from .services.gradebook import students_query
 from .services.variants import ProblemUnavailable
@@ -100,14 +100,17 @@ def register(app: Flask) -> None:
 
     @app.cli.command("seed-demo")
     def seed_demo_command():
-        """Load the demo course NN-W3 (demo-only password) and the shared library."""
+        """Load the demo course NN-W3 and a simulated class NN-SIM of 60 students with their
+        submissions (demo-only password), and the shared library."""
         course = seed_demo()
         if course is None:
             click.echo("The demo course NN-W3 exists already; nothing changed.")
             return
         click.echo(
             f"Loaded {course.code}: instructor@example.edu, ta@example.edu, "
-            f"student1…student30@example.edu.\nDemo password (demo only, change it for real use): {DEMO_PASSWORD}"
+            f"student1…student30@example.edu; and {SIM_CODE}, a simulated class of "
+            f"{SIM_STUDENTS} students with their submissions (instructor@example.edu).\n"
+            f"Demo password (demo only, change it for real use): {DEMO_PASSWORD}"
         )
 
     @app.cli.command("seed-demo-if-empty", hidden=True)

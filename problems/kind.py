@@ -238,6 +238,12 @@ class Kind:
                 )
         return Variant(self.slug, seed, copy.deepcopy(config or {}), params, answers)
 
+    def varies(self, config: dict | None = None, tries: int = 4) -> bool:
+        """True if different seeds give different numbers; False when the config pins every
+        parameter (the lecture's examples): then "a new variant" would be the same one."""
+        first = self.generate(0, config).params
+        return any(self.generate(seed, config).params != first for seed in range(1, tries))
+
     def policy(self, policy: dict | None = None) -> Policy:
         """The grading policy in force: this kind's defaults, then ``policy``. ConfigError
         for an invalid policy, including weights that name an answer this kind does not

@@ -1,6 +1,10 @@
-"""The demo course NN-W3: an instructor, a TA, 30 students in two sections, the shared
-library, a homework of problems A, B, C, a derivatives set and a practice set of the
-lecture's exact examples. For trying the service out; the password is demo-only."""
+"""The demo: course NN-W3 (an instructor, a TA, 30 students in two sections, the shared
+library, a homework of problems A, B, C, a derivatives set, a practice set with new numbers
+on every "new variant", and the lecture's exact examples), and course NN-SIM, a simulated
+class of 60 students with their submissions, so that statistics, the gradebook and the
+exports have something to show on first start. Course templates are copies of the
+library's, as in a real course: the instructor may edit and regrade them. For trying the
+service out; the password is demo-only."""
 
 from __future__ import annotations
 
@@ -19,6 +23,7 @@ from ..models import (
     utcnow,
 )
 from .accounts import hash_password
+from .assignment_spec import clone_template
 from .library import (
     DERIVATIVE_ACTIVATIONS,
     PROBLEM_A,
@@ -30,6 +35,8 @@ from .library import (
 
 DEMO_PASSWORD = "demo-password"
 DEMO_CODE = "NN-W3"
+SIM_CODE = "NN-SIM"
+SIM_STUDENTS = 60
 FIRST = [
     "Ada",
     "Alan",
@@ -87,6 +94,12 @@ def seed_demo() -> Course | None:
             )
         )
 
+    db.session.flush()  # the course's id, for its copies of the library's templates
+    like = {}
+    for label in ("A", "B", "C"):
+        title = next(t for t in library if t.endswith(f"(like problem {label})"))
+        like[label] = clone_template(library[title], course.id)
+
     now = utcnow()
     homework = Assignment(
         course=course,
@@ -102,10 +115,7 @@ def seed_demo() -> Course | None:
         published=True,
     )
     for pos, label in enumerate(["A", "B", "C"], 1):
-        title = next(t for t in library if t.endswith(f"(like problem {label})"))
-        homework.problems.append(
-            AssignmentProblem(position=pos, points=10, template=library[title])
-        )
+        homework.problems.append(AssignmentProblem(position=pos, points=10, template=like[label]))
 
     derivatives = Assignment(
         course=course,
@@ -124,10 +134,24 @@ def seed_demo() -> Course | None:
             if library[t].kind == DERIVATIVES_KIND and library[t].config["activations"] == [a]
         )
         derivatives.problems.append(
-            AssignmentProblem(position=pos, points=5, template=library[title])
+            AssignmentProblem(
+                position=pos, points=5, template=clone_template(library[title], course.id)
+            )
         )
 
+    # Practice with new numbers on every "new variant": the homework's own templates
+    # (drawn at random), not pinned examples, whose numbers never change.
     practice = Assignment(
+        course=course,
+        title="Practice: dense layers with new numbers",
+        mode="practice",
+        solution_release="after_attempts",
+        max_attempts=None,
+        published=True,
+    )
+    for pos, label in enumerate(["A", "B", "C"], 1):
+        practice.problems.append(AssignmentProblem(position=pos, points=1, template=like[label]))
+    examples = Assignment(
         course=course,
         title="Practice: the lecture's examples",
         mode="practice",
@@ -150,7 +174,24 @@ def seed_demo() -> Course | None:
             title=f"The lecture's {title}",
             config={"fixed": fixed},
         )
-        practice.problems.append(AssignmentProblem(position=pos, points=1, template=template))
-    db.session.add_all([homework, derivatives, practice])
+        examples.problems.append(AssignmentProblem(position=pos, points=1, template=template))
+    db.session.add_all([homework, derivatives, practice, examples])
     db.session.commit()
+    seed_simulated_class(user("instructor@example.edu", "Demo Instructor"))
+    return course
+
+
+def seed_simulated_class(instructor: User) -> Course | None:
+    """NN-SIM: the demo instructor's second course, with a simulated class of 60 students,
+    two assignments of ten problems and their attempts (typical slips included); None if
+    it exists already."""
+    from .simulate import simulate_class  # the simulation builds on the services above
+
+    if db.session.scalar(sa.select(Course.id).where(Course.code == SIM_CODE)):
+        return None
+    course = Course(code=SIM_CODE, title=f"Neural Networks — a simulated class of {SIM_STUDENTS}")
+    db.session.add(course)
+    db.session.add(Enrollment(user=instructor, course=course, role="instructor"))
+    db.session.commit()
+    simulate_class(course, SIM_STUDENTS, 2, seed=3, pool=6)  # 6 variants a problem: quick
     return course

@@ -116,11 +116,13 @@ def _outcome(kind, params, answer, policy) -> Outcome:
     )
 
 
-def build_pool(ap: AssignmentProblem, rng: np.random.Generator) -> list[PoolVariant]:
+def build_pool(
+    ap: AssignmentProblem, rng: np.random.Generator, size: int = POOL
+) -> list[PoolVariant]:
     kind = problems.get(ap.template.kind)
     policy = ap.template.policy
     pool = []
-    for _ in range(POOL):
+    for _ in range(size):
         seed = int(rng.integers(2**62))
         v = kind.generate(seed, ap.template.config)
         fields = kind.answer_fields(v.params)
@@ -154,9 +156,11 @@ def simulate_class(
     seed: int,
     progress: Callable[[int], None] | None = None,
     chunk: int = 500,
+    pool: int = POOL,
 ) -> dict:
     """Add ``students`` simulated students and ``assignments`` assignments of ten problems
-    with their variants and submissions to ``course``. Returns counts.
+    with their variants and submissions to ``course``. Returns counts. ``pool`` variants
+    per problem are generated and graded once, then dealt to the students.
 
     Rows are written in bulk but through the code of real attempts: ``submission_row``
     (every column), ``credited_score`` (late and retry penalties), ``note_attempt`` (the
@@ -189,7 +193,7 @@ def simulate_class(
         db.session.add(a)
         made.append(a)
     db.session.commit()
-    pools = {ap.id: build_pool(ap, rng) for a in made for ap in a.problems}
+    pools = {ap.id: build_pool(ap, rng, pool) for a in made for ap in a.problems}
     problems_ = [(a, ap) for a in made for ap in a.problems]
 
     counts = {"students": 0, "variants": 0, "submissions": 0, "tags": 0}
@@ -227,7 +231,7 @@ def simulate_class(
             for a, ap in problems_:
                 if rng.random() < 0.04:  # some students skip a problem
                     continue
-                pv = pools[ap.id][int(rng.integers(POOL))]
+                pv = pools[ap.id][int(rng.integers(len(pools[ap.id])))]
                 viewed = (
                     a.due_at
                     - timedelta(days=6)

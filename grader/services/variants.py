@@ -4,7 +4,9 @@ problem, student, number), stored with its params and key, and never regenerated
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
+from functools import lru_cache
 
 import sqlalchemy as sa
 
@@ -56,6 +58,20 @@ def problem_config(ap: AssignmentProblem) -> dict:
 def problem_policy(ap: AssignmentProblem) -> dict:
     """The problem's grading policy: its template's (a copy, safe to change)."""
     return dict(ap.template.policy or {})
+
+
+def new_numbers(ap: AssignmentProblem) -> bool:
+    """True if a new variant of the problem has new numbers; False for a template that pins
+    every parameter (a lecture example), where "new variant" would repeat the same one."""
+    return _varies(ap.template.kind, json.dumps(problem_config(ap), sort_keys=True))
+
+
+@lru_cache(maxsize=1024)
+def _varies(kind: str, config: str) -> bool:
+    try:
+        return problems.get(kind).varies(json.loads(config))
+    except problems.ConfigError:
+        return False
 
 
 def grading_policy(ap: AssignmentProblem) -> dict:

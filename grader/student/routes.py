@@ -27,6 +27,7 @@ from ..services.variants import (
     current_variant,
     get_or_create_variant,
     grading_policy,
+    new_numbers,
     new_practice_variant,
 )
 
@@ -76,6 +77,7 @@ def _page(a, ap, role, variant, *, status=200, raw=None, format_errors=None, for
         plot=plot_for(variant.kind, variant.params),
         form=CsrfOnly(),
         dates=standing.dates,
+        new_numbers=a.mode == "practice" and new_numbers(ap),
     ), status
 
 
@@ -134,6 +136,11 @@ def new_variant(assignment_id: int, problem_id: int):
         abort(403, "New variants are for practice assignments only.")
     if not CsrfOnly().validate_on_submit():
         abort(400, "The form's security token is missing or stale: reload the page.")
+    if not new_numbers(ap):
+        flash(
+            "This problem has fixed numbers (a lecture example): there is no new variant.", "error"
+        )
+        return redirect(url_for("student.problem", assignment_id=a.id, problem_id=ap.id))
     try:
         new_practice_variant(ap, current_user)
     except ProblemUnavailable as exc:

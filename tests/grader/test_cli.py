@@ -6,7 +6,15 @@ import sqlalchemy as sa
 from werkzeug.security import check_password_hash
 
 from grader.extensions import db
-from grader.models import Assignment, Course, Enrollment, ProblemTemplate, User
+from grader.models import (
+    Assignment,
+    AssignmentProblem,
+    Course,
+    Enrollment,
+    ProblemTemplate,
+    Submission,
+    User,
+)
 
 
 def test_create_user(runner):
@@ -87,18 +95,43 @@ def test_seed_demo(runner):
         .order_by(Enrollment.role)
     ).all()
     assert roles == [("instructor", 1), ("student", 30), ("ta", 1)]
-    titles = [a.title for a in db.session.scalars(sa.select(Assignment).order_by(Assignment.id))]
+    ours = sa.select(Assignment).where(Assignment.course_id == course.id).order_by(Assignment.id)
+    titles = [a.title for a in db.session.scalars(ours)]
     assert titles == [
         "Homework 3: dense layers (problems A, B, C)",
         "Derivatives of the activation functions",
+        "Practice: dense layers with new numbers",
         "Practice: the lecture's examples",
     ]
-    homework = db.session.scalars(sa.select(Assignment).order_by(Assignment.id)).first()
+    homework, derivatives, practice, examples = db.session.scalars(ours)
     assert [(p.template.kind, p.template.config) for p in homework.problems] == [
         ("dense_forward", {"m": 2, "n": 2}),
         ("dense_forward", {"m": 2, "n": 3}),
         ("dense_forward", {"m": 3, "n": 2}),
     ]
+    # The course's own copies (editable, regradable), shared by homework and practice
+    for a in (homework, derivatives, practice, examples):
+        assert {p.template.course_id for p in a.problems} == {course.id}, a.title
+    assert [p.template_id for p in practice.problems] == [p.template_id for p in homework.problems]
+    # NN-SIM: the instructor's simulated class of 60, with attempts to show
+    sim = db.session.scalar(sa.select(Course).where(Course.code == "NN-SIM"))
+    sim_roles = dict(
+        db.session.execute(
+            sa.select(Enrollment.role, sa.func.count())
+            .where(Enrollment.course_id == sim.id)
+            .group_by(Enrollment.role)
+        ).all()
+    )
+    assert sim_roles == {"instructor": 1, "student": 60}
+    attempts = db.session.scalar(
+        sa.select(sa.func.count())
+        .select_from(Submission)
+        .join(AssignmentProblem)
+        .join(Assignment)
+        .where(Assignment.course_id == sim.id)
+    )
+    assert attempts >= 60 * 20  # two assignments of ten problems, at least one try each
+    assert "NN-SIM, a simulated class of 60 students" in r.output
     shared = db.session.scalar(
         sa.select(sa.func.count())
         .select_from(ProblemTemplate)

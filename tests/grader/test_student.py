@@ -234,3 +234,44 @@ def test_course_home_lists_my_assignments(client, course, make_assignment):
     body = client.get(f"/courses/{course.id}").get_data(as_text=True)
     assert "Homework 3" in body and "Draft" not in body
     assert "10.00 / 10" in body and "done" in body
+
+
+def test_a_pinned_practice_problem_offers_no_new_variant(
+    client, make_course, make_user, enrol, make_assignment
+):
+    """Issue 12, item 3: "New variant (new numbers)" only where the numbers can change."""
+    course = make_course("NN-PIN")
+    enrol(make_user(email="p@example.edu"), course)
+    pinned = {
+        "fixed": {
+            "W": [[1, -1], [0, 2], [3, 1]],
+            "x": [1, 2],
+            "b": [0, 1, -1],
+            "activation": "relu",
+        }
+    }
+    a = make_assignment(
+        course, [("dense_forward", pinned), ("dense_forward", {"m": 2, "n": 2})], mode="practice"
+    )
+    fixed, drawn = a.problems
+    login(client, "p@example.edu")
+    page = client.get(f"/assignments/{a.id}/problems/{fixed.id}").get_data(as_text=True)
+    assert "New variant" not in page and "fixed numbers (a lecture example)" in page
+    r = post(client, f"/assignments/{a.id}/problems/{fixed.id}/new-variant", follow_redirects=True)
+    assert "there is no new variant" in r.get_data(as_text=True)
+    assert "Here is a new variant with new numbers" not in r.get_data(as_text=True)
+    count = sa.select(sa.func.count()).select_from(Variant)
+    assert db.session.scalar(count.where(Variant.assignment_problem_id == fixed.id)) == 1
+
+    page = client.get(f"/assignments/{a.id}/problems/{drawn.id}").get_data(as_text=True)
+    assert "New variant (new numbers)" in page
+    first = db.session.scalar(sa.select(Variant).where(Variant.assignment_problem_id == drawn.id))
+    old_params = dict(first.params)
+    r = post(client, f"/assignments/{a.id}/problems/{drawn.id}/new-variant", follow_redirects=True)
+    assert "Here is a new variant with new numbers" in r.get_data(as_text=True)
+    newest = db.session.scalar(
+        sa.select(Variant)
+        .where(Variant.assignment_problem_id == drawn.id)
+        .order_by(Variant.number.desc())
+    )
+    assert newest.number == 2 and newest.params != old_params
