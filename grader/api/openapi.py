@@ -575,6 +575,12 @@ SCHEMAS = {
                     "problem_score": COUNTED_SCORE,
                     "best_score": _deprecated_alias("problem_score"),
                     "solution": {"type": "array", "items": _ref("Step"), "nullable": True},
+                    "same_as_attempt": {
+                        "type": "integer",
+                        "minimum": 1,
+                        "description": "present (with status 200) when the answer is the "
+                        "previous attempt's again: that attempt is returned, no attempt used",
+                    },
                 },
             },
         ],
@@ -715,6 +721,11 @@ PATHS = {
                 },
             },
             "responses": {
+                "200": _json(
+                    _ref("SubmissionResult"),
+                    "The same answer as the previous attempt (read to the same numbers): "
+                    "that attempt again, with `same_as_attempt`; nothing stored, no attempt used",
+                ),
                 "201": {
                     **_json(_ref("SubmissionResult"), "Graded and stored"),
                     "headers": {

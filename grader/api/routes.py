@@ -269,6 +269,8 @@ def create_submission(assignment_id: int, problem_id: int):
         "best_score": state.score,  # deprecated: the same value as "problem_score"
         "solution": _solution(done.variant) if state.solution_released else None,
     }
+    if done.same:
+        return jsonify(out | {"same_as_attempt": done.submission.attempt}), 200
     response = jsonify(out)
     if done.replayed:
         response.headers["Idempotent-Replayed"] = "true"

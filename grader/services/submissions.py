@@ -207,7 +207,8 @@ def problem_state(
 class Submitted:
     """A stored attempt and what the answer to the student needs, all in memory (no query
     after the commit): ``replayed`` is True when an earlier request with the same
-    Idempotency-Key stored it; ``standing`` gives ``problem_state`` the dates."""
+    Idempotency-Key stored it, or (``same``) when the answer is the previous attempt's
+    again; ``standing`` gives ``problem_state`` the dates."""
 
     submission: Submission
     replayed: bool
@@ -215,6 +216,7 @@ class Submitted:
     user: User
     variant: Variant
     standing: Standing
+    same: bool = False  # the same answer as the previous attempt: nothing new was stored
 
     def state(self, staff: bool = False) -> ProblemState:
         """The student's standing on the problem after this attempt, with no query."""
@@ -368,6 +370,12 @@ def submit(
         if state.refusal is not None:
             raise state.refusal
         attempt, late = state.attempts_used + 1, state.late_now
+        if state.attempts_used:
+            previous = _previous(variant, state.attempts_used)
+            if previous is not None and previous.parsed == grade.parsed:
+                # The very same answer again (read to the same numbers): it costs no
+                # attempt and is not stored again; the student is told which attempt it is.
+                return Submitted(previous, True, ap, user, variant, standing, same=True)
         sub = Submission(
             **submission_row(
                 variant_id=variant.id,
@@ -572,6 +580,15 @@ def normalise(parsed: dict) -> str:
         return v
 
     return json.dumps({k: r(v) for k, v in parsed.items()}, sort_keys=True)
+
+
+def _previous(variant: Variant, attempt: int) -> Submission | None:
+    """The variant's attempt number ``attempt`` (the latest), or None."""
+    return db.session.scalar(
+        sa.select(Submission).where(
+            Submission.variant_id == variant.id, Submission.attempt == attempt
+        )
+    )
 
 
 def _find_earlier(variant: Variant, key: str) -> Submission | None:

@@ -8,6 +8,7 @@ from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 
 import problems
+from problems.grading import EntryError, split_list_text
 
 from ..services import render
 from ..services.access import is_staff
@@ -65,7 +66,8 @@ def _page(a, ap, role, variant, *, status=200, raw=None, format_errors=None, for
         kind=kind,
         fields=fields,
         grids={f["name"]: render.grid(f) for f in fields},
-        values=_flat_values(fields, shown),
+        values=(values := _flat_values(fields, shown)),
+        readings=_readings(fields, values, last.parsed) if last and raw is None else {},
         prompt=kind.prompt(variant.params),
         given=render.given(variant.kind, variant.params),
         activations=render.activation_names(variant.kind, variant.params),
@@ -123,7 +125,14 @@ def problem(assignment_id: int, problem_id: int):
         flash(exc.message, "error")
         return _page(a, ap, role, variant, status=exc.status, raw=answers)
     # From memory (no query): the attempt is stored even if the connection drops now.
-    flash(f"Attempt {done.submission.attempt} received and graded.", "info")
+    if done.same:
+        flash(
+            f"The same answer as attempt {done.submission.attempt}: no attempt was used. "
+            "Change an entry to try again.",
+            "info",
+        )
+    else:
+        flash(f"Attempt {done.submission.attempt} received and graded.", "info")
     return redirect(url_for("student.problem", assignment_id=a.id, problem_id=ap.id) + "#result")
 
 
@@ -168,7 +177,8 @@ def plot(assignment_id: int, problem_id: int):
 
 
 def _flat_values(fields: list[dict], raw: dict) -> dict[str, str]:
-    """Input name → the value to show in it (the last attempt, or what was just typed)."""
+    """Input name → the value to show in it (the last attempt, or what was just typed). A
+    list typed into the first box is spread across the boxes, entry by entry, as typed."""
     values: dict[str, str] = {}
     if not isinstance(raw, dict):
         return values
@@ -177,6 +187,8 @@ def _flat_values(fields: list[dict], raw: dict) -> dict[str, str]:
         if value is None:
             continue
         name = f"ans-{f['name']}"
+        if isinstance(value, str) and f["shape"] and f["type"] == "number":
+            value = _spread(value, f["shape"])
         if isinstance(value, list) and f["type"] == "number" and f["shape"]:
             for i, row in enumerate(value):
                 if isinstance(row, list):
@@ -189,3 +201,50 @@ def _flat_values(fields: list[dict], raw: dict) -> dict[str, str]:
         else:
             values[name] = str(value).lower() if isinstance(value, bool) else str(value)
     return values
+
+
+def _spread(text: str, shape: list[int]) -> list | str:
+    """A pasted list's entries in the answer's shape ("[0, -8]" → ["0", "-8"]), or the
+    text itself when it does not have that shape (it stays in the first box)."""
+    try:
+        entries = split_list_text(text)
+    except EntryError:
+        return text
+    if len(shape) == 1 and len(entries) == 1 and isinstance(entries[0], list):
+        entries = entries[0]
+    if len(shape) == 1:
+        ok = len(entries) == shape[0] and not any(isinstance(e, list) for e in entries)
+    else:
+        ok = len(entries) == shape[0] and all(
+            isinstance(r, list) and len(r) == shape[1] and not any(isinstance(e, list) for e in r)
+            for r in entries
+        )
+    return entries if ok else text
+
+
+def _readings(fields: list[dict], values: dict[str, str], parsed: dict) -> dict[str, str]:
+    """Input name → how its entry was read, where that differs from what was typed
+    ("-16/2" read as −8), as WeBWorK and STACK show it after a submission."""
+    out: dict[str, str] = {}
+    for f in fields:
+        value = parsed.get(f["name"]) if isinstance(parsed, dict) else None
+        if value is None or f["type"] != "number":
+            continue
+        for row in render.grid(f):
+            for cell in row:
+                number = _entry_of(value, cell["name"], f["name"])
+                typed = values.get(cell["name"], "").strip().replace("−", "-")
+                if number is not None and typed and typed != render.shown(number):
+                    out[cell["name"]] = render.shown(number).replace("-", "−")
+    return out
+
+
+def _entry_of(value, input_name: str, answer: str):
+    """The parsed number of one box (``ans-y-1`` → value[1]), or None."""
+    index = [int(i) for i in input_name[len(f"ans-{answer}") :].split("-") if i]
+    try:
+        for i in index:
+            value = value[i]
+    except (IndexError, TypeError):
+        return None
+    return value if isinstance(value, int | float) and not isinstance(value, bool) else None

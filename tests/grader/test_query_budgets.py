@@ -23,6 +23,7 @@ WORKED = {
     "fixed": {"W": [[1, -1], [0, 2], [3, 1]], "x": [1, 2], "b": [0, 1, -1], "activation": "relu"}
 }
 WRONG = {"z": [-1, 5, 4], "y": [-1, 5, 4]}  # no activation: one tag
+OTHER_WRONG = {"z": [-1, 5, 4], "y": [-1, 6, 4]}  # another wrong answer than WRONG
 RIGHT_FORM = {"ans-z-0": "-1", "ans-z-1": "5", "ans-z-2": "4"} | {
     "ans-y-0": "0",
     "ans-y-1": "5",
@@ -171,17 +172,21 @@ def test_a_statistics_page_does_not_grow_with_the_class(statements, worlds, url)
 
 
 def test_a_graded_submission_through_the_api_takes_at_most_6_statements(statements, worlds):
-    def post(w, key):
+    def post(w, key, answers=OTHER_WRONG):
         url = f"/api/v1/assignments/{w.assignment_id}/problems/{w.problem_id}/submissions"
         return w.student.post(
-            url, json={"answers": WRONG}, headers=w.student_token | {"Idempotency-Key": key}
+            url, json={"answers": answers}, headers=w.student_token | {"Idempotency-Key": key}
         )
 
+    # a wrong answer unlike the stored one: graded and stored, with its tag
     n = same_everywhere(statements, worlds, lambda w: post(w, "first"))
     assert n <= 6
     # a replay of the same key answers from the one query: no insert, no update
     replay = same_everywhere(statements, worlds, lambda w: post(w, "first"))
     assert replay == 2
+    # the same answer as the previous attempt under a new key: one more query, no insert
+    same = same_everywhere(statements, worlds, lambda w: post(w, "second"))
+    assert same == 3
 
 
 def test_a_graded_submission_through_the_web_form_takes_at_most_6_statements(statements, worlds):

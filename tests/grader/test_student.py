@@ -107,8 +107,8 @@ def test_attempts_run_out(client, course, make_assignment):
     )
     login(client, "s1@example.edu")
     client.get(problem_url(a))
-    for _ in range(2):
-        assert answer(client, a, ["0", "0", "0"], ["0", "0", "0"]).status_code == 302
+    for y in ("0", "1"):  # two different wrong answers (the same one again would be free)
+        assert answer(client, a, ["0", "0", "0"], [y, "0", "0"]).status_code == 302
     r = answer(client, a, ["-1", "5", "4"], ["0", "5", "4"])
     assert r.status_code == 409
     assert "You have used all 2 attempts on this problem." in r.get_data(as_text=True)

@@ -229,11 +229,15 @@ def test_the_attempt_cap_holds_across_instances(servers):
     )
     token = json.loads(body)["token"]
     path = f"/api/v1/assignments/{ids['a']}/problems/{ids['p']}/submissions"
-    answers = [api(s, "POST", path, token, {"answers": WRONG}) for s in (a, b, a)]
+    # three different wrong answers (the same answer again would cost no attempt)
+    tries = [{**WRONG, "z": [-1, 5, k]} for k in (4, 3, 2)]
+    answers = [
+        api(s, "POST", path, token, {"answers": t}) for s, t in zip((a, b, a), tries, strict=True)
+    ]
     assert [r[0] for r in answers] == [201, 201, 201]
     assert [json.loads(r[2])["attempts_left"] for r in answers] == [2, 1, 0]
     status, _, body = api(b, "POST", path, token, {"answers": RIGHT})
     assert status == 409, "the fourth attempt is refused, though it went to the other instance"
     assert [s.attempt for s in submissions_of(ids)] == [1, 2, 3]
-    # 5 of the 6 entries right (y₁ is -1, not ReLU(-1) = 0): 5/6 each time
-    assert [round(s.raw_score, 6) for s in submissions_of(ids)] == [0.833333] * 3
+    # y₁ is -1, not ReLU(-1) = 0, each time; z₃ is right only the first time: 5/6, 4/6, 4/6
+    assert [round(s.raw_score, 6) for s in submissions_of(ids)] == [0.833333, 0.666667, 0.666667]
