@@ -43,8 +43,10 @@ lint: install-test
 bench: install
 	$(BIN)/python bench/bench_problems.py
 
-# Needs wrk (apt-get install wrk) and PostgreSQL on 127.0.0.1 (its own database bench_lean).
+# Needs wrk (Debian's package, installed here if missing) and PostgreSQL on 127.0.0.1 (its
+# own database bench_lean).
 bench-load: install
+	command -v wrk >/dev/null || (apt-get install -y -qq wrk || (apt-get update -qq && apt-get install -y -qq wrk))
 	$(BIN)/python bench/bench_load.py
 
 check-engine: install
