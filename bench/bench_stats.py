@@ -27,7 +27,11 @@ import sqlalchemy as sa
 PAGE_TARGET_S = 1.5
 RSS_TARGET_MB = 150.0
 PG_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
-PG_BENCH = "postgresql+psycopg://postgres@127.0.0.1:5432/grader_bench"
+PG_DB = "grader_bench"  # --pg-db changes it
+
+
+def pg_url(name: str) -> str:
+    return f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
 
 
 def make_app(url: str):
@@ -43,10 +47,10 @@ def fresh_database(kind: str, tmp: str, size: int) -> str:
         return f"sqlite:///{tmp}/bench-{size}.sqlite"
     engine = sa.create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
     with engine.connect() as conn:
-        conn.execute(sa.text("DROP DATABASE IF EXISTS grader_bench WITH (FORCE)"))
-        conn.execute(sa.text("CREATE DATABASE grader_bench"))
+        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{PG_DB}" WITH (FORCE)'))
+        conn.execute(sa.text(f'CREATE DATABASE "{PG_DB}"'))
     engine.dispose()
-    return PG_BENCH
+    return pg_url(PG_DB)
 
 
 def build(url: str, size: int) -> tuple[int, list[int], int]:
@@ -135,14 +139,16 @@ def existing(url: str) -> tuple[int, list[int], int]:
         return c.id, [a.id for a in c.assignments], teacher.id
 
 
-def run(kind: str, size: int, tmp: str, reuse: bool = False) -> None:
+def run(kind: str, size: int, tmp: str, reuse: bool = False, build_only: bool = False) -> None:
     print(f"\n{kind}, {size} students")
     if reuse and kind == "postgresql":
-        url = PG_BENCH
+        url = pg_url(PG_DB)
         course_id, assignment_ids, teacher_id = existing(url)
     else:
         url = fresh_database(kind, tmp, size)
         course_id, assignment_ids, teacher_id = build(url, size)
+    if build_only:
+        return
     app = make_app(url)
     client = app.test_client()
     with client.session_transaction() as session:
@@ -178,9 +184,18 @@ def main() -> None:
     parser.add_argument(
         "--reuse",
         action="store_true",
-        help="PostgreSQL: time the class an earlier run left in grader_bench (one size)",
+        help="PostgreSQL: time the class an earlier run left in the database (one size)",
+    )
+    parser.add_argument(
+        "--pg-db",
+        default=PG_DB,
+        help=f"PostgreSQL database to build or reuse (default {PG_DB}; it is dropped unless --reuse)",
+    )
+    parser.add_argument(
+        "--build-only", action="store_true", help="build the class and stop, without timing"
     )
     args = parser.parse_args()
+    globals()["PG_DB"] = args.pg_db
     print(
         f"python {sys.version.split()[0]}, {os.cpu_count()} cores; "
         f"this process {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB"
@@ -188,7 +203,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         for kind in args.databases:
             for size in args.sizes:
-                run(kind, size, tmp, args.reuse)
+                run(kind, size, tmp, args.reuse, args.build_only)
 
 
 if __name__ == "__main__":
