@@ -19,7 +19,7 @@ from .stats import Table
 FONT_PX = 12
 MIN_FONT_PX = 11
 INK, MUTED, GRID, BAR = "#1d2330", "#5b6474", "#d9dee7", "#1f5fbf"
-LABEL_CHARS = 60  # longer labels are shortened with "…" (the full one is in the title)
+LABEL_CHARS = 52  # longer labels are shortened with "…" (the full one is in the title)
 
 
 def _short(label: str, limit: int = LABEL_CHARS) -> str:
@@ -93,7 +93,7 @@ def _frame(t: Table, top: float) -> tuple[list[str], float, Callable[[float], fl
     """The value axis of a histogram or line chart: gridlines with round values, labelled
     inside the plot on the left. Returns the body so far, the chart height and y(value)."""
     ticks = nice_ticks(top)
-    plot_top, plot_h = 26.0, 150.0
+    plot_top, plot_h = 36.0, 150.0
 
     def y(v: float) -> float:
         return plot_top + plot_h * (1 - max(0.0, v) / ticks[-1])

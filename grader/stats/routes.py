@@ -45,7 +45,7 @@ def svg_response(table: stats.Table) -> Response:
     if table.chart == "none":
         abort(404)
     return Response(
-        '<?xml version="1.0" encoding="utf-8"?>\n' + table_svg(table, width="640"),
+        '<?xml version="1.0" encoding="utf-8"?>\n' + str(table_svg(table, width="640")),
         mimetype="image/svg+xml",
         headers={"Content-Disposition": f'attachment; filename="{table.name}.svg"'},
     )
