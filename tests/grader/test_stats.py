@@ -3,6 +3,7 @@ on SQLite and PostgreSQL alike."""
 
 import csv
 import io
+import os
 import re
 import xml.etree.ElementTree as ET
 from datetime import UTC, datetime, timedelta
@@ -373,3 +374,76 @@ def test_chart_text_is_at_least_11_px_at_any_width(client, klass):
             assert size.endswith("px"), size
             sizes.append(float(size[:-2]))
     assert sizes and min(sizes) >= 11
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("width", [1280, 390])
+def test_charts_in_a_browser_fit_and_are_legible(app, klass, width, tmp_path):
+    """In headless Chromium at a desktop and a phone width: the page's charts do not overflow
+    the page sideways and every chart label is drawn at 11 px or more (font size times the
+    chart's scale on screen)."""
+    from tests.grader.test_browser import ARGS, CHROMIUM, browser_available
+
+    missing = browser_available()
+    if missing:
+        if os.environ.get("CI"):
+            pytest.fail(f"browser test cannot run in CI: {missing}")
+        pytest.skip(missing)
+    import threading
+
+    from playwright.sync_api import sync_playwright
+    from werkzeug.serving import make_server
+
+    course, a, _users = klass
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    base = f"http://127.0.0.1:{server.server_port}"
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+            page = browser.new_page(viewport={"width": width, "height": 900})
+            page.goto(base + "/login")
+            page.get_by_label("Email").fill("t@example.edu")
+            page.get_by_label("Password").fill("correct-horse")
+            page.get_by_role("button", name="Log in").click()
+            page.wait_for_url(base + "/")
+            for name, path in (
+                ("assignment", f"/courses/{course.id}/stats/assignments/{a.id}"),
+                ("course", f"/courses/{course.id}/stats"),
+            ):
+                page.goto(base + path)
+                seen = page.evaluate(MEASURE)
+                assert seen["charts"] >= 1, name
+                assert seen["pageWidth"] <= width, (name, seen)  # no horizontal scrolling
+                assert seen["widestChart"] <= seen["pageWidth"], (name, seen)
+                assert seen["smallestText"] >= 11, (name, seen)
+                shots = os.environ.get("SCREENSHOT_DIR") or str(tmp_path)
+                page.screenshot(
+                    path=os.path.join(shots, f"stats-{name}-{width}.png"), full_page=True
+                )
+            # the contents' first link leads to its section
+            page.goto(base + f"/courses/{course.id}/stats/assignments/{a.id}")
+            page.get_by_role("navigation", name="Contents").get_by_role(
+                "link", name="Per problem", exact=True
+            ).click()
+            assert page.url.endswith("#problems")
+            browser.close()
+    finally:
+        server.shutdown()
+        thread.join(5)
+
+
+MEASURE = """() => {
+  const out = {charts: 0, pageWidth: document.documentElement.scrollWidth, widestChart: 0,
+               smallestText: 1e9};
+  for (const svg of document.querySelectorAll('svg.chart')) {
+    out.charts++;
+    out.widestChart = Math.max(out.widestChart, svg.getBoundingClientRect().right);
+    for (const t of svg.querySelectorAll('text')) {
+      const px = t.getScreenCTM().a * parseFloat(getComputedStyle(t).fontSize);
+      out.smallestText = Math.min(out.smallestText, px);
+    }
+  }
+  return out;
+}"""
