@@ -110,7 +110,7 @@ def _histogram(t: Table, width: str) -> Markup:
     """Vertical bars over consecutive intervals labelled "a–b": edges under the bars."""
     pts = t.points()
     body, base, y = _frame(t, max((v or 0.0 for _l, _s, v in pts), default=0.0))
-    n, left, span = len(pts), 6.0, 92.0
+    n, left, span = len(pts), 6.0, 88.0  # room for an edge label at each end
     w = span / n
     for i, (label, shown, v) in enumerate(pts):
         x = left + i * w
@@ -125,8 +125,7 @@ def _histogram(t: Table, width: str) -> Markup:
     edges.append(pts[-1][0].split("–")[-1].strip() if pts else "")
     step = 1 if n <= 10 else math.ceil(n / 10)
     for i in range(0, n + 1, step):
-        anchor = "start" if i == 0 else "end" if i == n else "middle"
-        body.append(_text(_pc(left + i * w), base + 16, edges[i], anchor, MUTED))
+        body.append(_text(_pc(left + i * w), base + 16, edges[i], "middle", MUTED))
     body.append(f'<line x1="0" y1="{base:g}" x2="100%" y2="{base:g}" stroke="{MUTED}"/>')
     body.append(_text("50%", base + 34, t.columns[t.x], "middle", MUTED))
     return _svg(t, base + 40, body, width)
