@@ -114,6 +114,9 @@ def resources(html: str) -> list[str]:
     return out
 
 
+HTML_ONLY = False  # --html-only: the HTML alone, as the README's figures before 2026-11-29
+
+
 def timed_get(client, url: str) -> tuple[float, int]:
     """Seconds to load ``url`` as a browser counts it: the HTML, then every resource it
     refers to (here one after another, as a browser with one connection would), and the
@@ -122,7 +125,7 @@ def timed_get(client, url: str) -> tuple[float, int]:
     r = client.get(url)
     if r.status_code != 200:
         raise SystemExit(f"{url}: HTTP {r.status_code}")
-    extra = resources(r.get_data(as_text=True))
+    extra = [] if HTML_ONLY else resources(r.get_data(as_text=True))
     for res in extra:
         rr = client.get(res)
         if rr.status_code not in (200, 304):
@@ -238,10 +241,19 @@ def write_results(results: list, argv: list[str]) -> str:
     folder = os.path.join(os.path.dirname(os.path.abspath(__file__)), "results")
     os.makedirs(folder, exist_ok=True)
     path = os.path.join(folder, f"{today}-stats.md")
+    try:
+        rev = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=True
+        ).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        rev = "unknown"
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     lines = [
         f"## bench_stats.py {' '.join(argv)}",
         "",
-        f"{today}, python {sys.version.split()[0]}, {os.cpu_count()} cores. Seconds to load each"
+        f"{today}, commit {rev}, python {sys.version.split()[0]}, {os.cpu_count()} cores, load"
+        f" average at the end {load} (other work on the machine inflates every figure)."
+        " Seconds to load each"
         " page as a browser counts it (the HTML and every resource it refers to, warm, best of"
         " two); requests = the HTML + its resources.",
         "",
@@ -280,8 +292,14 @@ def main() -> None:
         "--build-only", action="store_true", help="build the class and stop, without timing"
     )
     parser.add_argument("--no-exports", action="store_true", help="time the pages only")
+    parser.add_argument(
+        "--html-only",
+        action="store_true",
+        help="time the HTML alone, not what it refers to (to compare with older figures)",
+    )
     args = parser.parse_args()
     globals()["PG_DB"] = args.pg_db
+    globals()["HTML_ONLY"] = args.html_only
     print(
         f"python {sys.version.split()[0]}, {os.cpu_count()} cores; "
         f"this process {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB"
