@@ -2,7 +2,7 @@
 library: a page draws its twenty-odd charts in milliseconds), inline in the page.
 
 Sizes: the SVG has no viewBox, so one user unit is one CSS pixel at every width and text
-keeps its size (12 px, never below ``MIN_FONT_PX``); horizontal positions are percentages of
+keeps its size (12 px everywhere, so never below 11 px); horizontal positions are percentages of
 the chart's width, so a chart fills its column on a phone and on a desktop without
 horizontal scrolling. Each chart is a ``role="img"`` with a ``<title>``; every bar and point
 has its own ``<title>`` with its number, and the same numbers are in the table next to it."""
@@ -17,7 +17,6 @@ from markupsafe import Markup, escape
 from .stats import Table
 
 FONT_PX = 12
-MIN_FONT_PX = 11
 INK, MUTED, GRID, BAR = "#1d2330", "#5b6474", "#d9dee7", "#1f5fbf"
 LABEL_CHARS = 52  # longer labels are shortened with "…" (the full one is in the title)
 

@@ -42,8 +42,8 @@ def csv_response(table: stats.Table, name: str) -> Response:
 
 
 def svg_response(table: stats.Table) -> Response:
-    if table.chart == "none":
-        abort(404)
+    if table.chart == "none" or not table.rows:
+        abort(404)  # no chart to draw
     return Response(
         '<?xml version="1.0" encoding="utf-8"?>\n' + str(table_svg(table, width="640")),
         mimetype="image/svg+xml",

@@ -195,6 +195,9 @@ def test_pages_charts_and_csv(client, klass, make_user, enrol):
     ET.fromstring(svg.data)  # a well-formed standalone image
     assert b'width="640"' in svg.data
     assert client.get(f"/courses/{course.id}/stats/assignments/{a.id}/nope.svg").status_code == 404
+    # a table without a chart (the wrong answers) has no image to download
+    wrong = client.get(f"/courses/{course.id}/stats/assignments/{a.id}/wrong-answers.svg")
+    assert wrong.status_code == 404
     rows = list(
         csv.reader(
             io.StringIO(
