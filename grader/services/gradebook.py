@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import NamedTuple
 
 import sqlalchemy as sa
+import sqlalchemy.orm
 
 from ..extensions import db
 from ..models import (
@@ -134,6 +135,37 @@ def overrides_in_force(
     return {(u, ap): s for u, ap, s in rows}
 
 
+def _grades_of(rows: list, assignments: list[Assignment]) -> Iterator[StudentGrades]:
+    """The grades of these (enrolment, user) rows, in their order: three queries."""
+    ap_ids = [ap.id for a in assignments for ap in a.problems]
+    policies = {ap.id: a.score_policy for a in assignments for ap in a.problems}
+    a_ids = [a.id for a in assignments]
+    user_ids = [u.id for _e, u in rows]
+    scores = credited_scores(ap_ids, user_ids, policies)
+    overrides = overrides_in_force(ap_ids, user_ids)
+    excused = set()
+    if a_ids:
+        excused = set(
+            db.session.execute(
+                sa.select(Extension.user_id, Extension.assignment_id).where(
+                    Extension.assignment_id.in_(a_ids),
+                    Extension.user_id.in_(user_ids),
+                    Extension.excused.is_(True),
+                )
+            ).all()
+        )
+    for e, u in rows:
+        g = StudentGrades(u, e.section)
+        for ap_id in ap_ids:
+            if (u.id, ap_id) in overrides and overrides[(u.id, ap_id)] is not None:
+                g.scores[ap_id] = overrides[(u.id, ap_id)]
+                g.overridden.add(ap_id)
+            elif (u.id, ap_id) in scores:
+                g.scores[ap_id] = scores[(u.id, ap_id)]
+        g.excused = {a for (uid, a) in excused if uid == u.id}
+        yield g
+
+
 def iter_grades(
     course: Course,
     assignments: list[Assignment],
@@ -147,10 +179,6 @@ def iter_grades(
     """Every student's grades (of a section, or one student), in name order (or by
     section), read ``chunk`` students at a time; ``start``/``stop`` take a slice of them
     in the database (a gradebook page)."""
-    problems_ = [ap for a in assignments for ap in a.problems]
-    ap_ids = [ap.id for ap in problems_]
-    policies = {ap.id: a.score_policy for a in assignments for ap in a.problems}
-    a_ids = [a.id for a in assignments]
     offset = start
     while stop is None or offset < stop:
         size = chunk if stop is None else min(chunk, stop - offset)
@@ -160,30 +188,7 @@ def iter_grades(
         if not rows:
             return
         offset += chunk
-        user_ids = [u.id for _e, u in rows]
-        scores = credited_scores(ap_ids, user_ids, policies)
-        overrides = overrides_in_force(ap_ids, user_ids)
-        excused = set()
-        if a_ids:
-            excused = set(
-                db.session.execute(
-                    sa.select(Extension.user_id, Extension.assignment_id).where(
-                        Extension.assignment_id.in_(a_ids),
-                        Extension.user_id.in_(user_ids),
-                        Extension.excused.is_(True),
-                    )
-                ).all()
-            )
-        for e, u in rows:
-            g = StudentGrades(u, e.section)
-            for ap_id in ap_ids:
-                if (u.id, ap_id) in overrides and overrides[(u.id, ap_id)] is not None:
-                    g.scores[ap_id] = overrides[(u.id, ap_id)]
-                    g.overridden.add(ap_id)
-                elif (u.id, ap_id) in scores:
-                    g.scores[ap_id] = scores[(u.id, ap_id)]
-            g.excused = {a for (uid, a) in excused if uid == u.id}
-            yield g
+        yield from _grades_of(rows, assignments)
         if len(rows) < size:
             return
 
@@ -242,21 +247,140 @@ class GradebookPage:
     pages: int
 
 
+def _overrides_in_force(ap_ids: list[int]):
+    """(user_id, assignment_problem_id, score) of each newest override with a score (an
+    override set back to None gives the credited score back)."""
+    newest = (
+        sa.select(sa.func.max(ScoreOverride.id))
+        .where(ScoreOverride.assignment_problem_id.in_(ap_ids))
+        .group_by(ScoreOverride.assignment_problem_id, ScoreOverride.user_id)
+    )
+    return (
+        sa.select(ScoreOverride.user_id, ScoreOverride.assignment_problem_id, ScoreOverride.score)
+        .where(ScoreOverride.id.in_(newest), ScoreOverride.score.is_not(None))
+        .subquery("overridden")
+    )
+
+
+def course_totals(assignments: list[Assignment]):
+    """A subquery of (user_id, total): each student's total over ``assignments`` as
+    ``StudentGrades.total`` counts it (credited scores of first variants, overrides in
+    force instead where there are some, excused assignments left out), summed in SQL.
+
+    For speed the big side is one pass over the variants summed per student; the few
+    overrides then add their difference from the credited score, and the few excusals
+    take away what the excused assignment had counted."""
+    ap_ids = [ap.id for a in assignments for ap in a.problems]
+    last = [ap.id for a in assignments for ap in a.problems if a.score_policy == "last"]
+
+    def credit(v):
+        if not last:
+            return v.best_score
+        return sa.case((v.assignment_problem_id.in_(last), v.last_score), else_=v.best_score)
+
+    credited = (
+        sa.select(
+            Variant.user_id.label("user_id"),
+            sa.func.sum(AssignmentProblem.points * credit(Variant)).label("pts"),
+        )
+        .join(AssignmentProblem, AssignmentProblem.id == Variant.assignment_problem_id)
+        .where(Variant.assignment_problem_id.in_(ap_ids), Variant.number == 1, Variant.attempts > 0)
+        .group_by(Variant.user_id)
+    )
+    over = _overrides_in_force(ap_ids)
+    v = sa.orm.aliased(Variant)
+    first = sa.and_(v.number == 1, v.attempts > 0)
+    corrections = (
+        sa.select(
+            over.c.user_id,
+            AssignmentProblem.points * (over.c.score - sa.func.coalesce(credit(v), 0.0)),
+        )
+        .join(AssignmentProblem, AssignmentProblem.id == over.c.assignment_problem_id)
+        .outerjoin(
+            v,
+            sa.and_(
+                v.user_id == over.c.user_id,
+                v.assignment_problem_id == over.c.assignment_problem_id,
+                first,
+            ),
+        )
+    )
+    e_over = _overrides_in_force(ap_ids)
+    excused = (
+        sa.select(
+            Extension.user_id,
+            -sa.func.sum(
+                AssignmentProblem.points * sa.func.coalesce(e_over.c.score, credit(v), 0.0)
+            ),
+        )
+        .join(AssignmentProblem, AssignmentProblem.assignment_id == Extension.assignment_id)
+        .outerjoin(
+            v,
+            sa.and_(
+                v.user_id == Extension.user_id,
+                v.assignment_problem_id == AssignmentProblem.id,
+                first,
+            ),
+        )
+        .outerjoin(
+            e_over,
+            sa.and_(
+                e_over.c.user_id == Extension.user_id,
+                e_over.c.assignment_problem_id == AssignmentProblem.id,
+            ),
+        )
+        .where(Extension.excused.is_(True), AssignmentProblem.id.in_(ap_ids))
+        .group_by(Extension.user_id)
+    )
+    parts = sa.union_all(credited, corrections, excused).subquery("points")
+    return (
+        sa.select(parts.c.user_id, sa.func.sum(parts.c.pts).label("total"))
+        .group_by(parts.c.user_id)
+        .subquery("totals")
+    )
+
+
+def by_total(
+    course: Course, assignments: list[Assignment], section: str | None, start: int, stop: int
+) -> list:
+    """(enrolment, user) rows ``start``..``stop`` of the course's students by total, highest
+    first (equal totals by name): the database sums, sorts and hands over just the page.
+    Totals are compared to 6 decimals, so that the order of a float sum cannot split a tie."""
+    if not any(a.problems for a in assignments):
+        order = ()
+        totals = None
+    else:
+        totals = course_totals(assignments)
+        rounded = sa.func.round(sa.cast(sa.func.coalesce(totals.c.total, 0.0), sa.Numeric), 6)
+        order = (rounded.desc(),)
+    q = sa.select(Enrollment, User).join(User, Enrollment.user_id == User.id)
+    if totals is not None:
+        q = q.outerjoin(totals, totals.c.user_id == User.id)
+    q = q.where(Enrollment.course_id == course.id, Enrollment.role == "student")
+    if section is not None:
+        q = q.where(Enrollment.section == section)
+    return db.session.execute(
+        q.order_by(*order, User.name, User.id).limit(stop - start).offset(start)
+    ).all()
+
+
 def gradebook_page(
     course: Course, section: str | None = None, sort: str = "name", page: int = 1
 ) -> GradebookPage:
-    """A page of PAGE students sorted by name, section, or total (highest first). By name
-    or section the database hands over just the page; by total every student's total is
-    needed, so all are read and the page is taken in Python."""
+    """A page of PAGE students sorted by name, section, or total (highest first). Either
+    way the database hands over just the page's students (by total it sums every
+    student's points in one aggregate and sorts them)."""
     assignments = graded_assignments(course)
     page = min(max(1, page), MAX_PAGE)
+    count = student_count(course, section)
     if sort == "total":
-        everyone = sorted(
-            iter_grades(course, assignments, section), key=lambda g: -g.total(assignments)
+        rows = list(
+            _grades_of(
+                by_total(course, assignments, section, (page - 1) * PAGE, page * PAGE),
+                assignments,
+            )
         )
-        count, rows = len(everyone), everyone[(page - 1) * PAGE : page * PAGE]
     else:
-        count = student_count(course, section)
         rows = list(
             iter_grades(
                 course,

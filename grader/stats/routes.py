@@ -1,6 +1,7 @@
 """Statistics pages for instructors and TAs: course overview, one assignment in depth
 (per problem, per parameter, misconceptions, wrong answers), one student's progress. Each
-table has an SVG chart and a CSV download."""
+table's chart is drawn inline in the page from the table's own numbers (no request per
+chart, no query run twice); each table can also be downloaded as CSV and its chart as SVG."""
 
 from __future__ import annotations
 
@@ -21,36 +22,10 @@ from ..services.gradebook import graded_assignments
 bp = Blueprint("stats", __name__)
 
 
-def assignment_tables(
-    a, only: str | None = None, sp=None, problem_stats=None, tags=None
-) -> list[stats.Table]:
-    """The assignment's tables (``only``: just that one, for a chart or CSV). ``sp`` is the
-    materialised per-(student, problem) table when the caller made one."""
-    builders = {
-        "problems": lambda: stats.problem_table(problem_stats or stats.problem_stats(a, sp)),
-        "time-to-correct": lambda: stats.time_to_correct_table(
-            problem_stats or stats.problem_stats(a, sp)
-        ),
-        "distribution": lambda: stats.assignment_distribution(a, sp),
-        "completion": lambda: stats.completion(a, sp),
-        **{f"all-by-{f}": (lambda f=f: stats.overall_facet_table(a, f, sp)) for f in stats.FACETS},
-        **{f"by-{f}": (lambda f=f: stats.facet_table(a, f, sp)) for f in stats.FACETS},
-        "misconceptions": lambda: stats.misconception_table(a, tags),
-        "misconceptions-by-problem": lambda: stats.misconception_problem_table(a, tags),
-        "misconceptions-by-student": lambda: stats.misconception_student_table(a, tags=tags),
-        "wrong-answers": lambda: stats.wrong_answers_table(a),
-    }
-    if only is not None:
-        if only.startswith("hist-"):
-            ap = next((p for p in a.problems if f"hist-{p.id}" == only), None)
-            if ap is None:
-                abort(404)
-            counts = stats.histograms(stats.per_student_problem(a)).get(ap.id, [0] * stats.BINS)
-            return [stats.histogram_table(ap, counts)]
-        if only not in builders:
-            abort(404)
-        return [builders[only]()]
-    return [b() for b in builders.values()]
+@bp.context_processor
+def charts():
+    """``chart(table)`` in the statistics templates: the table's chart as inline SVG."""
+    return {"chart": table_svg}
 
 
 def csv_response(table: stats.Table, name: str) -> Response:
@@ -67,12 +42,12 @@ def csv_response(table: stats.Table, name: str) -> Response:
 
 
 def svg_response(table: stats.Table) -> Response:
-    if table.chart == "none":
-        abort(404)
+    if table.chart == "none" or not table.rows:
+        abort(404)  # no chart to draw
     return Response(
-        table_svg(table),
+        '<?xml version="1.0" encoding="utf-8"?>\n' + str(table_svg(table, width="640")),
         mimetype="image/svg+xml",
-        headers={"Cache-Control": "private, max-age=300"},
+        headers={"Content-Disposition": f'attachment; filename="{table.name}.svg"'},
     )
 
 
@@ -114,16 +89,23 @@ def course_table(course_id: int, ext: str):
 def assignment(course_id: int, assignment_id: int):
     c, role = course_for(current_user, course_id, *STAFF_ROLES)
     a = assignment_in(c.id, assignment_id)
-    with stats.materialised(a) as scratch:
-        problem_stats = stats.problem_stats(a, scratch.sp, scratch.tot)
-        tables = assignment_tables(a, sp=scratch.sp, problem_stats=problem_stats, tags=scratch.tags)
+    page = stats.assignment_page(a)
     return render_template(
         "stats/assignment.html",
         course=c,
         role=role,
         a=a,
-        tables=tables,
-        histograms=[stats.histogram_table(s.ap, s.histogram) for s in problem_stats],
+        tables=page.tables,
+        histograms=page.histograms,
+        toc=[
+            ("about", "How to read these numbers", None),
+            *((t.name, t.title, None) for t in page.tables),
+            (
+                "histograms",
+                "Score histograms per problem",
+                [(h.name, h.title) for h in page.histograms],
+            ),
+        ],
     )
 
 
@@ -132,7 +114,7 @@ def assignment(course_id: int, assignment_id: int):
 def assignment_table(course_id: int, assignment_id: int, name: str, ext: str):
     c, _role = course_for(current_user, course_id, *STAFF_ROLES)
     a = assignment_in(c.id, assignment_id)
-    (table,) = assignment_tables(a, only=name)
+    table = stats.assignment_page(a, only=name).find(name)
     return csv_response(table, f"{c.code}-{a.id}-{name}") if ext == "csv" else svg_response(table)
 
 

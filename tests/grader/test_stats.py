@@ -3,6 +3,9 @@ on SQLite and PostgreSQL alike."""
 
 import csv
 import io
+import os
+import re
+import xml.etree.ElementTree as ET
 from datetime import UTC, datetime, timedelta
 
 import numpy as np
@@ -184,8 +187,17 @@ def test_pages_charts_and_csv(client, klass, make_user, enrol):
     assert page.status_code == 200
     body = page.get_data(as_text=True)
     assert "Per problem" in body and "no_activation" in body and "Most common wrong answers" in body
+    # the page draws its charts inline: it refers to no chart image
+    assert "<svg" in body and not re.search(r"<(img|object|embed|iframe)\b[^>]*\.svg", body)
     svg = client.get(f"/courses/{course.id}/stats/assignments/{a.id}/distribution.svg")
     assert svg.status_code == 200 and svg.mimetype == "image/svg+xml" and b"<svg" in svg.data
+    assert "attachment" in svg.headers["Content-Disposition"]  # a download, not the page's chart
+    ET.fromstring(svg.data)  # a well-formed standalone image
+    assert b'width="640"' in svg.data
+    assert client.get(f"/courses/{course.id}/stats/assignments/{a.id}/nope.svg").status_code == 404
+    # a table without a chart (the wrong answers) has no image to download
+    wrong = client.get(f"/courses/{course.id}/stats/assignments/{a.id}/wrong-answers.svg")
+    assert wrong.status_code == 404
     rows = list(
         csv.reader(
             io.StringIO(
@@ -268,3 +280,173 @@ def test_staff_and_admin_tries_do_not_count(klass, make_user, enrol):
     ]
     assert stats.course_overview(course).rows == [["HW", 5, 53.3, 66.7]]
     assert stats.wrong_answers_table(a).rows[0][2] == 2  # s2 and s3; not the staff's three
+
+
+SVG_NS = "{http://www.w3.org/2000/svg}"
+
+
+def section_svg(body: str, section_id: str) -> ET.Element:
+    """The inline chart of the page's section ``section_id``, parsed."""
+    section = re.search(rf'<section[^>]* id="{section_id}"[^>]*>(.*?)</section>', body, re.S)
+    assert section, f"no section {section_id}"
+    svg = re.search(r"<svg.*?</svg>", section.group(1), re.S)
+    assert svg, f"no chart in {section_id}"
+    return ET.fromstring(svg.group(0))
+
+
+def bars(svg: ET.Element) -> list[tuple[str, str, float]]:
+    """(label, value, height in px) of each bar of a histogram."""
+    return [
+        (r.get("data-label"), r.get("data-value"), float(r.get("height")))
+        for r in svg.iter(f"{SVG_NS}rect")
+        if r.get("class") == "bar"
+    ]
+
+
+def test_charts_are_inline_with_the_tables_numbers(client, klass, make_user, enrol):
+    """The histogram of P1 (scores 1, 1, 5/6, 1/6: one student in 0.1–0.2, one in 0.8–0.9,
+    two in 0.9–1.0) is drawn in the page: bars of 1, 1 and 2 students, the value axis up to
+    2 (0, 0.5, 1, 1.5, 2), so 75 px and 150 px tall in its 150 px plot."""
+    course, a, _users = klass
+    p1, _p2 = a.problems
+    ta = make_user(email="ta@example.edu")
+    enrol(ta, course, "ta")
+    login(client, "ta@example.edu")
+    body = client.get(f"/courses/{course.id}/stats/assignments/{a.id}").get_data(as_text=True)
+    assert "<img" not in body  # no chart is fetched by a request of its own
+    hist = bars(section_svg(body, f"hist-{p1.id}"))
+    assert [v for _label, v, _h in hist] == ["0", "1", "0", "0", "0", "0", "0", "0", "1", "2"]
+    assert [h for _label, _v, h in hist] == [0, 75, 0, 0, 0, 0, 0, 0, 75, 150]
+    assert hist[9][0] == "0.9–1.0"
+    svg = section_svg(body, f"hist-{p1.id}")
+    titles = [t.text for t in svg.iter(f"{SVG_NS}title")]
+    assert "Score 0.9–1.0: Students 2" in titles
+    assert svg.get("role") == "img" and svg.get("aria-labelledby") == f"chart-hist-{p1.id}"
+    # totals / 15: 1.0, 0.667, 0.889, 0, 0.111: students per tenth
+    dist = bars(section_svg(body, "distribution"))
+    assert [v for _label, v, _h in dist] == ["1", "1", "0", "0", "0", "0", "1", "0", "1", "1"]
+    # per problem: the bars are first-try correct %, P1 25 % (s1 of 4), P2 50 % (s1, s3 of 4)
+    per_problem = section_svg(body, "problems")
+    groups = [g for g in per_problem.iter(f"{SVG_NS}g") if g.get("class") == "bar"]
+    assert [(g.get("data-label"), g.get("data-value")) for g in groups] == [
+        ("1. dense_forward #1", "25.0"),
+        ("2. param_count #2", "50.0"),
+    ]
+    widths = [r.get("width") for g in groups for r in g.iter(f"{SVG_NS}rect")]
+    assert widths == ["41.00%", "82.00%"]  # the longest bar is 82 % of the chart's width
+    # completion: 2 students on day 1, 3 by day 2
+    points = [
+        (c.get("data-label"), c.get("data-value"))
+        for c in section_svg(body, "completion").iter(f"{SVG_NS}circle")
+    ]
+    assert points == [("2026-11-20", "2"), ("2026-11-21", "3")]
+
+
+def test_contents_link_to_sections_of_the_page(client, klass):
+    course, a, _users = klass
+    login(client, "t@example.edu")
+    for url in (f"/courses/{course.id}/stats/assignments/{a.id}", f"/courses/{course.id}/stats"):
+        body = client.get(url).get_data(as_text=True)
+        toc = re.search(r'<nav class="toc.*?</nav>', body, re.S).group(0)
+        anchors = re.findall(r'href="#([^"]+)"', toc)
+        ids = set(re.findall(r'\bid="([^"]+)"', body))
+        assert anchors and set(anchors) <= ids, set(anchors) - ids
+    body = client.get(f"/courses/{course.id}/stats/assignments/{a.id}").get_data(as_text=True)
+    toc = re.search(r'<nav class="toc.*?</nav>', body, re.S).group(0)
+    assert {"problems", "distribution", f"hist-{a.problems[0].id}", "histograms"} <= set(
+        re.findall(r'href="#([^"]+)"', toc)
+    )
+
+
+def test_chart_text_is_at_least_11_px_at_any_width(client, klass):
+    """No viewBox: one SVG unit is one CSS pixel whatever the chart's rendered width, so a
+    font size in px is the size on screen (the browser test measures it too)."""
+    course, a, _users = klass
+    login(client, "t@example.edu")
+    body = client.get(f"/courses/{course.id}/stats/assignments/{a.id}").get_data(as_text=True)
+    charts = re.findall(r"<svg.*?</svg>", body, re.S)
+    # per problem, time, distribution, completion, misconceptions, by activation and shape
+    # (per problem and all together), 2 histograms; tables with no rows have no chart
+    assert len(charts) == 11
+    sizes = []
+    for chart in charts:
+        svg = ET.fromstring(chart)
+        assert svg.get("viewBox") is None and svg.get("width") == "100%"
+        for t in svg.iter(f"{SVG_NS}text"):
+            size = t.get("font-size")
+            assert size.endswith("px"), size
+            sizes.append(float(size[:-2]))
+    assert sizes and min(sizes) >= 11
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("width", [1280, 390])
+def test_charts_in_a_browser_fit_and_are_legible(app, klass, width, tmp_path):
+    """In headless Chromium at a desktop and a phone width: the page's charts do not overflow
+    the page sideways and every chart label is drawn at 11 px or more (font size times the
+    chart's scale on screen)."""
+    from tests.grader.test_browser import ARGS, CHROMIUM, browser_available
+
+    missing = browser_available()
+    if missing:
+        if os.environ.get("CI"):
+            pytest.fail(f"browser test cannot run in CI: {missing}")
+        pytest.skip(missing)
+    import threading
+
+    from playwright.sync_api import sync_playwright
+    from werkzeug.serving import make_server
+
+    course, a, _users = klass
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    base = f"http://127.0.0.1:{server.server_port}"
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+            page = browser.new_page(viewport={"width": width, "height": 900})
+            page.goto(base + "/login")
+            page.get_by_label("Email").fill("t@example.edu")
+            page.get_by_label("Password").fill("correct-horse")
+            page.get_by_role("button", name="Log in").click()
+            page.wait_for_url(base + "/")
+            for name, path in (
+                ("assignment", f"/courses/{course.id}/stats/assignments/{a.id}"),
+                ("course", f"/courses/{course.id}/stats"),
+            ):
+                page.goto(base + path)
+                seen = page.evaluate(MEASURE)
+                assert seen["charts"] >= 1, name
+                assert seen["pageWidth"] <= width, (name, seen)  # no horizontal scrolling
+                assert seen["widestChart"] <= seen["pageWidth"], (name, seen)
+                assert seen["smallestText"] >= 11, (name, seen)
+                shots = os.environ.get("SCREENSHOT_DIR") or str(tmp_path)
+                page.screenshot(
+                    path=os.path.join(shots, f"stats-{name}-{width}.png"), full_page=True
+                )
+            # the contents' first link leads to its section
+            page.goto(base + f"/courses/{course.id}/stats/assignments/{a.id}")
+            page.get_by_role("navigation", name="Contents").get_by_role(
+                "link", name="Per problem", exact=True
+            ).click()
+            assert page.url.endswith("#problems")
+            browser.close()
+    finally:
+        server.shutdown()
+        thread.join(5)
+
+
+MEASURE = """() => {
+  const out = {charts: 0, pageWidth: document.documentElement.scrollWidth, widestChart: 0,
+               smallestText: 1e9};
+  for (const svg of document.querySelectorAll('svg.chart')) {
+    out.charts++;
+    out.widestChart = Math.max(out.widestChart, svg.getBoundingClientRect().right);
+    for (const t of svg.querySelectorAll('text')) {
+      const px = t.getScreenCTM().a * parseFloat(getComputedStyle(t).fontSize);
+      out.smallestText = Math.min(out.smallestText, px);
+    }
+  }
+  return out;
+}"""

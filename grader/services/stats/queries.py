@@ -1,7 +1,8 @@
-"""Class statistics, computed with SQL aggregates in the database (GROUP BY, window
-functions) on SQLite and PostgreSQL alike: per problem, per assignment, per parameter
-(activation, shape, loss), per misconception and per student. Only small aggregated
-results come back to Python; no query loads every submission.
+"""The SQL of the class statistics: the per-(student, problem) rows and per-student totals
+(as subqueries, or as a page's temporary tables) and the aggregates over them (GROUP BY,
+window functions) on SQLite and PostgreSQL alike. Only small aggregated results come back
+to Python, as plain numbers; ``tables`` turns them into titled tables. No query loads
+every submission.
 
 Conventions: a student's problem score is the credited score (best attempt, or the last
 where the assignment says so) of their first variant, before overrides; "attempted" means
@@ -19,13 +20,14 @@ import secrets
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import date
 
 import sqlalchemy as sa
 
 import problems
 
-from ..extensions import db
-from ..models import (
+from ...extensions import db
+from ...models import (
     Assignment,
     AssignmentProblem,
     Course,
@@ -38,19 +40,6 @@ from ..models import (
 )
 
 BINS = 10
-
-
-@dataclass
-class Table:
-    """A titled table: what a chart draws and what its CSV holds."""
-
-    name: str
-    title: str
-    columns: list[str]
-    rows: list[list] = field(default_factory=list)
-    chart: str = "bar"  # bar | line | none
-    x: int = 0  # the column of labels
-    y: int = 1  # the column of values the chart draws
 
 
 def _seconds(later, earlier):
@@ -337,27 +326,19 @@ def problem_stats(a: Assignment, sp=None, tot=None) -> list[ProblemStats]:
     return [out[ap.id] for ap in a.problems]
 
 
-def assignment_distribution(a: Assignment, sp=None) -> Table:
-    """How many students' totals fall in each tenth of the points possible."""
-    sp = per_student_problem(a) if sp is None else sp
-    tot = totals(sp)
+def distribution_counts(a: Assignment, tot) -> dict[int, int]:
+    """Tenth of the points possible (0..9) → students whose total falls in it."""
     possible = sum(ap.points for ap in a.problems) or 1.0
-    counts = dict(
+    return dict(
         db.session.execute(
             sa.select(_bin(tot.c.total / possible).label("b"), sa.func.count()).group_by("b")
         ).all()
     )
-    return Table(
-        "distribution",
-        "Assignment score distribution",
-        ["Score (% of points)", "Students"],
-        [[f"{10 * b}–{10 * b + 10} %", counts.get(b, 0)] for b in range(BINS)],
-    )
 
 
-def completion(a: Assignment, sp=None) -> Table:
-    """Students who had attempted every problem, day by day (cumulative)."""
-    sp = per_student_problem(a) if sp is None else sp
+def completions_per_day(a: Assignment, sp) -> list[tuple[date | str, int]]:
+    """(day, students who that day attempted the last of the assignment's problems they had
+    not yet tried), the students who attempted every problem, in day order."""
     per_student = (
         sa.select(
             sp.c.user_id, sa.func.count().label("k"), sa.func.max(sp.c.first_at).label("done_at")
@@ -366,107 +347,15 @@ def completion(a: Assignment, sp=None) -> Table:
         .subquery()
     )
     day = sa.func.date(per_student.c.done_at)
-    rows = db.session.execute(
-        sa.select(day.label("d"), sa.func.count())
-        .where(per_student.c.k == len(a.problems))
-        .group_by("d")
-        .order_by("d")
-    ).all()
-    out, running = [], 0
-    for d, count in rows:
-        running += count
-        out.append([str(d)[:10], count, running])
-    return Table(
-        "completion",
-        "Completion over time",
-        ["Day", "Completed that day", "Completed so far"],
-        out,
-        chart="line",
-        y=2,
-    )
-
-
-def problem_table(stats: list[ProblemStats]) -> Table:
-    def pct(v):
-        return None if v is None else round(100 * v, 1)
-
-    def r(v, k=3):
-        return None if v is None else round(v, k)
-
-    rows = [
-        [
-            f"{st.ap.position}. {st.ap.template.title}",
-            st.attempted,
-            r(st.mean),
-            r(st.median),
-            r(st.std),
-            pct(st.first_try),
-            pct(st.eventually),
-            r(st.attempts_to_correct, 2),
-            r(st.discrimination),
-            r(st.corrected),
-            *[r(q) for q in st.quintiles],
-            None if st.time_to_correct_median is None else round(st.time_to_correct_median / 60, 1),
-        ]
-        for st in stats
+    return [
+        (d, count)
+        for d, count in db.session.execute(
+            sa.select(day.label("d"), sa.func.count())
+            .where(per_student.c.k == len(a.problems))
+            .group_by("d")
+            .order_by("d")
+        )
     ]
-    return Table(
-        "problems",
-        "Per problem",
-        [
-            "Problem",
-            "Attempted",
-            "Mean",
-            "Median",
-            "SD",
-            "First try correct %",
-            "Eventually correct %",
-            "Attempts to first correct",
-            "Discrimination",
-            "Corrected discrimination",
-            "Q1 mean",
-            "Q2 mean",
-            "Q3 mean",
-            "Q4 mean",
-            "Q5 mean",
-            "Minutes view → correct (median)",
-        ],
-        rows,
-        chart="bar",
-        y=5,
-    )
-
-
-def time_to_correct_table(stats: list[ProblemStats]) -> Table:
-    """Minutes from a student's first view of a problem to their first correct answer."""
-
-    def minutes(v):
-        return None if v is None else round(v / 60, 1)
-
-    return Table(
-        "time-to-correct",
-        "Time from first view to first correct answer",
-        ["Problem", "Median minutes", "Mean minutes"],
-        [
-            [
-                f"{st.ap.position}. {st.ap.template.title}",
-                minutes(st.time_to_correct_median),
-                minutes(st.time_to_correct_mean),
-            ]
-            for st in stats
-        ],
-        chart="bar",
-        y=1,
-    )
-
-
-def histogram_table(ap: AssignmentProblem, counts: list[int]) -> Table:
-    return Table(
-        f"hist-{ap.id}",
-        f"Scores on problem {ap.position}",
-        ["Score", "Students"],
-        [[f"{b / 10:.1f}–{(b + 1) / 10:.1f}", c] for b, c in enumerate(counts)],
-    )
 
 
 class _Facets(Mapping):
@@ -494,66 +383,26 @@ FACETS: Mapping[str, str] = _Facets()
 FACET_NAME = re.compile(r"[a-z][a-z0-9_]{0,39}")
 
 
-def _facet_rows(sp, facet: str, by_problem: bool) -> list[list]:
-    """[(problem id,) value, n, first-try %, eventually %, mean score] per facet value."""
+def facet_rows(sp, facet: str, by_problem: bool) -> list[tuple]:
+    """([problem id,] facet value, n, first-try fraction, eventual fraction, mean score) per
+    facet value (and problem), in that order."""
     col = sp.c[f"facet_{facet}"]
     keys = [sp.c.ap_id, col] if by_problem else [col]
-    rows = db.session.execute(
-        sa.select(
-            *keys,
-            sa.func.count(),
-            sa.func.avg(sp.c.first_correct),
-            sa.func.avg(sp.c.correct),
-            sa.func.avg(sp.c.score),
-        )
-        .where(col.is_not(None))
-        .group_by(*keys)
-        .order_by(*keys)
-    ).all()
-    k = len(keys)
     return [
-        [
-            *r[:k],
-            r[k],
-            round(100 * float(r[k + 1]), 1),
-            round(100 * float(r[k + 2]), 1),
-            round(float(r[k + 3]), 3),
-        ]
-        for r in rows
+        tuple(r)
+        for r in db.session.execute(
+            sa.select(
+                *keys,
+                sa.func.count(),
+                sa.func.avg(sp.c.first_correct),
+                sa.func.avg(sp.c.correct),
+                sa.func.avg(sp.c.score),
+            )
+            .where(col.is_not(None))
+            .group_by(*keys)
+            .order_by(*keys)
+        )
     ]
-
-
-MEASURES = ["First try correct %", "Eventually correct %", "Mean score"]
-
-
-def facet_table(a: Assignment, facet: str, sp=None) -> Table:
-    """First-try and eventual correctness, mean score, by activation, shape or loss, per problem."""
-    sp = per_student_problem(a) if sp is None else sp
-    position = {ap.id: ap.position for ap in a.problems}
-    rows = [[position[r[0]], *r[1:]] for r in _facet_rows(sp, facet, by_problem=True)]
-    return Table(
-        f"by-{facet}",
-        f"By {FACETS[facet].lower()}",
-        ["Problem", FACETS[facet], "Students", *MEASURES],
-        rows,
-        chart="bar",
-        x=1,
-        y=3,
-    )
-
-
-def overall_facet_table(a: Assignment, facet: str, sp=None) -> Table:
-    """The same, all problems of the assignment together: "first try: ReLU 81 %, GELU 34 %"."""
-    sp = per_student_problem(a) if sp is None else sp
-    return Table(
-        f"all-by-{facet}",
-        f"All problems by {FACETS[facet].lower()}",
-        [FACETS[facet], "Student-problems", *MEASURES],
-        _facet_rows(sp, facet, by_problem=False),
-        chart="bar",
-        x=0,
-        y=2,
-    )
 
 
 def _tags_select(a: Assignment) -> sa.Select:
@@ -566,53 +415,43 @@ def _tags_select(a: Assignment) -> sa.Select:
     )
 
 
-def _tags_base(a: Assignment, tags=None):
+def tags_of(a: Assignment, tags=None):
+    """The tags subquery, or the page's temporary table of them when given."""
     return _tags_select(a).subquery() if tags is None else tags
 
 
-def misconception_table(a: Assignment, tags=None) -> Table:
-    """Per tag: submissions and students, over the whole assignment."""
-    t = _tags_base(a, tags)
-    rows = db.session.execute(
-        sa.select(t.c.tag, sa.func.count(), sa.func.count(sa.distinct(t.c.user_id)))
-        .group_by(t.c.tag)
-        .order_by(sa.func.count().desc(), t.c.tag)
-    ).all()
-    return Table(
-        "misconceptions",
-        "Misconceptions in the assignment",
-        ["Misconception", "Submissions", "Students"],
-        [list(r) for r in rows],
-        chart="bar",
-        y=2,
-    )
-
-
-def misconception_problem_table(a: Assignment, tags=None) -> Table:
-    t = _tags_base(a, tags)
-    position = {ap.id: ap.position for ap in a.problems}
-    rows = db.session.execute(
-        sa.select(
-            t.c.assignment_problem_id,
-            t.c.tag,
-            sa.func.count(),
-            sa.func.count(sa.distinct(t.c.user_id)),
+def misconception_counts(t) -> list[tuple[str, int, int]]:
+    """(tag, submissions, students) over the whole assignment, most frequent first."""
+    return [
+        tuple(r)
+        for r in db.session.execute(
+            sa.select(t.c.tag, sa.func.count(), sa.func.count(sa.distinct(t.c.user_id)))
+            .group_by(t.c.tag)
+            .order_by(sa.func.count().desc(), t.c.tag)
         )
-        .group_by(t.c.assignment_problem_id, t.c.tag)
-        .order_by(t.c.assignment_problem_id, sa.func.count().desc(), t.c.tag)
-    ).all()
-    return Table(
-        "misconceptions-by-problem",
-        "Misconceptions per problem",
-        ["Problem", "Misconception", "Submissions", "Students"],
-        [[position[ap], tag, k, u] for ap, tag, k, u in rows],
-        chart="none",
-    )
+    ]
 
 
-def misconception_student_table(a: Assignment, limit: int = 50, tags=None) -> Table:
-    """The students who made the most tagged slips: whom to help."""
-    t = _tags_base(a, tags)
+def misconception_counts_by_problem(t) -> list[tuple[int, str, int, int]]:
+    """(assignment problem id, tag, submissions, students), by problem, most frequent first."""
+    return [
+        tuple(r)
+        for r in db.session.execute(
+            sa.select(
+                t.c.assignment_problem_id,
+                t.c.tag,
+                sa.func.count(),
+                sa.func.count(sa.distinct(t.c.user_id)),
+            )
+            .group_by(t.c.assignment_problem_id, t.c.tag)
+            .order_by(t.c.assignment_problem_id, sa.func.count().desc(), t.c.tag)
+        )
+    ]
+
+
+def most_tagged_students(t, limit: int) -> list[tuple[str, str, int, int]]:
+    """(name, email, tagged submissions, different tags) of the ``limit`` students with the
+    most tagged submissions."""
     top = (
         sa.select(
             t.c.user_id,
@@ -624,22 +463,19 @@ def misconception_student_table(a: Assignment, limit: int = 50, tags=None) -> Ta
         .limit(limit)
         .subquery()
     )
-    rows = db.session.execute(
-        sa.select(User.name, User.email, top.c.k, top.c.tags)
-        .join(User, User.id == top.c.user_id)
-        .order_by(top.c.k.desc(), User.name)
-    ).all()
-    return Table(
-        "misconceptions-by-student",
-        "Students with the most recognised slips",
-        ["Student", "Email", "Tagged submissions", "Different misconceptions"],
-        [list(r) for r in rows],
-        chart="none",
-    )
+    return [
+        tuple(r)
+        for r in db.session.execute(
+            sa.select(User.name, User.email, top.c.k, top.c.tags)
+            .join(User, User.id == top.c.user_id)
+            .order_by(top.c.k.desc(), User.name)
+        )
+    ]
 
 
-def wrong_answers_table(a: Assignment, per_problem: int = 5) -> Table:
-    """The most common wrong answers of each problem (numbers to 4 significant figures)."""
+def common_wrong_answers(a: Assignment, per_problem: int) -> list[tuple[int, str, int]]:
+    """(assignment problem id, normalised answer, submissions) of the ``per_problem`` most
+    common wrong answers of each problem given more than once, by students."""
     ap_ids = [ap.id for ap in a.problems]
     others_variants = sa.select(Variant.id).where(
         Variant.assignment_problem_id.in_(ap_ids), Variant.user_id.in_(_not_students(a.course_id))
@@ -665,27 +501,21 @@ def wrong_answers_table(a: Assignment, per_problem: int = 5) -> Table:
         .over(partition_by=counts.c.ap_id, order_by=(counts.c.k.desc(), counts.c.answer))
         .label("rn"),
     ).subquery()
-    position = {ap.id: ap.position for ap in a.problems}
-    rows = db.session.execute(
-        sa.select(ranked.c.ap_id, ranked.c.answer, ranked.c.k)
-        .where(ranked.c.rn <= per_problem, ranked.c.k > 1)
-        .order_by(ranked.c.ap_id, ranked.c.rn)
-    ).all()
-    return Table(
-        "wrong-answers",
-        "Most common wrong answers",
-        ["Problem", "Answer", "Submissions"],
-        [[position[ap], ans, k] for ap, ans, k in rows],
-        chart="none",
-    )
+    return [
+        tuple(r)
+        for r in db.session.execute(
+            sa.select(ranked.c.ap_id, ranked.c.answer, ranked.c.k)
+            .where(ranked.c.rn <= per_problem, ranked.c.k > 1)
+            .order_by(ranked.c.ap_id, ranked.c.rn)
+        )
+    ]
 
 
-def course_overview(course: Course) -> Table:
-    """Per graded assignment: students who attempted it, mean and median of their totals
-    (% of the points), all assignments in one pass."""
-    from .gradebook import graded_assignments
-
-    assignments = graded_assignments(course)
+def assignment_totals(
+    course: Course, assignments: list[Assignment]
+) -> tuple[dict[int, tuple[int, float]], dict[int, float]]:
+    """Per assignment id: (students who attempted it, mean of their totals), and the median
+    total, all assignments in one pass."""
     score = sa.case(
         (Assignment.score_policy == "last", Variant.last_score), else_=Variant.best_score
     )
@@ -707,77 +537,26 @@ def course_overview(course: Course) -> Table:
         .subquery()
     )
     agg = {
-        a_id: (k, mean)
+        a_id: (k, float(mean))
         for a_id, k, mean in db.session.execute(
             sa.select(
                 per_student.c.a_id, sa.func.count(), sa.func.avg(per_student.c.total)
             ).group_by(per_student.c.a_id)
         )
     }
-    med = medians(per_student, "a_id", "total")
-    rows = []
-    for a in assignments:
-        possible = sum(ap.points for ap in a.problems) or 1.0
-        k, mean = agg.get(a.id, (0, None))
-        rows.append(
-            [
-                a.title,
-                k,
-                None if mean is None else round(100 * float(mean) / possible, 1),
-                None if a.id not in med else round(100 * med[a.id] / possible, 1),
-            ]
-        )
-    return Table(
-        "assignments",
-        "Assignments",
-        ["Assignment", "Students", "Mean %", "Median %"],
-        rows,
-        chart="bar",
-        y=2,
+    return agg, medians(per_student, "a_id", "total")
+
+
+def student_standing(a: Assignment, user: User) -> tuple[int, int, float, int]:
+    """One student on one assignment: (problems tried, problems right, points, tagged slips)."""
+    sp = per_student_problem(a)
+    k, right, pts = db.session.execute(
+        sa.select(
+            sa.func.count(), sa.func.sum(sp.c.correct), sa.func.sum(sp.c.points * sp.c.score)
+        ).where(sp.c.user_id == user.id)
+    ).one()
+    t = tags_of(a)
+    slips = db.session.scalar(
+        sa.select(sa.func.count()).select_from(t).where(t.c.user_id == user.id)
     )
-
-
-def student_progress(course: Course, user: User) -> Table:
-    """One student's standing on each graded assignment: points, problems tried and right, slips."""
-    from .gradebook import graded_assignments
-
-    rows = []
-    for a in graded_assignments(course):
-        sp = per_student_problem(a)
-        k, right, pts = db.session.execute(
-            sa.select(
-                sa.func.count(), sa.func.sum(sp.c.correct), sa.func.sum(sp.c.points * sp.c.score)
-            ).where(sp.c.user_id == user.id)
-        ).one()
-        t = _tags_base(a)
-        slips = db.session.scalar(
-            sa.select(sa.func.count()).select_from(t).where(t.c.user_id == user.id)
-        )
-        possible = sum(ap.points for ap in a.problems)
-        rows.append(
-            [
-                a.title,
-                round(float(pts or 0.0), 2),
-                possible,
-                k,
-                int(right or 0),
-                len(a.problems),
-                slips,
-            ]
-        )
-    return Table(
-        "progress",
-        f"Progress of {user.name}",
-        [
-            "Assignment",
-            "Points",
-            "Possible",
-            "Problems tried",
-            "Problems right",
-            "Problems",
-            "Recognised slips",
-        ],
-        rows,
-        chart="bar",
-        y=1,
-    )
+    return k, int(right or 0), float(pts or 0.0), slips
