@@ -61,4 +61,6 @@ def from_environment(instance_path: str) -> dict:
         "JOBS_URL": jobs_url(instance_path),
         # A running job that has not reported for this long has lost its worker: failed.
         "JOBS_STALE_SECONDS": int(env.get("JOBS_STALE_SECONDS", 600)),
+        # The queue's name (Redis keys are prefixed with it): one per app sharing a Redis.
+        "JOBS_NAME": env.get("JOBS_NAME", "grader"),
     }

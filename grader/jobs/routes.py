@@ -66,7 +66,7 @@ def show(course_id: int, job_id: int):
     )
 
 
-@bp.get("/courses/<int:course_id>/jobs/<int:job_id>/download")
+@bp.get("/courses/<int:course_id>/jobs/<int:job_id>/download.csv")
 @login_required
 def download(course_id: int, job_id: int):
     course, _role = course_for(current_user, course_id, *STAFF_ROLES)
