@@ -26,7 +26,7 @@ from grader.services import jobs
 from grader.services import regrade as regrade_service
 from grader.services.exports import export_lines
 from grader.services.submissions import submit
-from tests.helpers import database_url_for_tests, login, make_app, post
+from tests.helpers import database_url_for_tests, login, post
 
 WORKED = {
     "fixed": {"W": [[1, -1], [0, 2], [3, 1]], "x": [1, 2], "b": [0, 1, -1], "activation": "relu"}
@@ -292,18 +292,17 @@ def queue_urls() -> list[str]:
 
 
 @pytest.mark.parametrize("queue_url", queue_urls(), ids=lambda u: u.split(":")[0])
-def test_a_worker_process_runs_the_regrade(klass, tmp_path, queue_url):
+def test_a_worker_process_runs_the_regrade(app, klass, tmp_path, queue_url):
     """``flask --app grader jobs worker`` started as a subprocess takes the job from the
     queue (a SQLite file, or Redis when TEST_REDIS_URL is set) and finishes it; Ctrl-C
     stops it."""
     loosen(klass["a"])
     name = f"grader-test-{uuid.uuid4().hex[:8]}"  # this test's own Redis keys
     url = f"sqlite:///{tmp_path}/jobs.sqlite" if queue_url == "sqlite" else queue_url
-    other = make_app(JOBS_URL=url, JOBS_NAME=name)
-    with other.app_context():
-        job, _ = jobs.start("regrade_apply", klass["course"], None, klass["a"])
-        job_id = job.id
-        db.session.remove()
+    app.config.update(JOBS_URL=url, JOBS_NAME=name)
+    jobs.make_huey(app)  # this app now sends to that queue, as the web server would
+    job, _ = jobs.start("regrade_apply", klass["course"], None, klass["a"])
+    job_id = job.id
     env = dict(
         os.environ,
         DATABASE_URL=database_url_for_tests(),
@@ -338,4 +337,5 @@ def test_a_worker_process_runs_the_regrade(klass, tmp_path, queue_url):
                 r.delete(key)
     assert status == "done", output
     assert score(klass["ann"]) == 1.0 and score(klass["ben"]) == pytest.approx(5 / 6)
-    assert "1 queued job(s)" in output
+    assert "1 queued job(s)" in output  # enqueued again at start: the claim ran it once
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(GradeChange)) == 1
