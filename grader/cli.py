@@ -10,8 +10,8 @@
 - export-grades: a course's gradebook as CSV (Canvas, Moodle or long format);
 - simulate-class: simulated students, variants and submissions, for demos and benchmarks
   (``--background``: as a job of the course, run by the worker);
-- jobs worker / run-pending / list: the background-job worker (huey's consumer), running the
-  queue once in this process, and a course's jobs."""
+- jobs: ``jobs worker`` (the background-job worker, huey's consumer), ``jobs run-pending``
+  (the queue run once in this process) and ``jobs list CODE`` (a course's jobs)."""
 
 from __future__ import annotations
 
