@@ -40,7 +40,16 @@ import sqlalchemy as sa
 from flask import Flask, current_app
 
 from ..extensions import db
-from ..models import ACTIVE_JOB_STATUSES, Assignment, Course, Job, JobFileChunk, User, utcnow
+from ..models import (
+    ACTIVE_JOB_STATUSES,
+    STAFF_ROLES,
+    Assignment,
+    Course,
+    Job,
+    JobFileChunk,
+    User,
+    utcnow,
+)
 from .errors import Conflict, NotFound
 
 log = logging.getLogger(__name__)
@@ -158,9 +167,7 @@ def register_kinds() -> None:
 
     register("regrade_plan", JobKind("Regrade plan", ("instructor",), "regrade", plan_job))
     register("regrade_apply", JobKind("Regrade", ("instructor",), "regrade", apply_job))
-    register(
-        "export_long", JobKind("Long CSV export", ("instructor", "ta"), "export_long", long_job)
-    )
+    register("export_long", JobKind("Long CSV export", STAFF_ROLES, "export_long", long_job))
     register(
         "simulate_class",
         JobKind("Simulated class", ("instructor",), "simulate_class", simulate_job),
