@@ -55,11 +55,11 @@ def course_to_use(students: int) -> Course:
 
 def timed_job(kind: str, course: Course, assignment: Assignment | None = None) -> tuple[Job, float]:
     job, _ = jobs.start(kind, course, None, assignment)
+    job_id = job.id
     t = time.perf_counter()
-    status = jobs.run_job(job.id)
+    status = jobs.run_job(job_id)  # as the worker runs it (it ends the session)
     elapsed = time.perf_counter() - t
-    db.session.expire_all()
-    job = db.session.get(Job, job.id)
+    job = db.session.get(Job, job_id)
     if status != "done":
         raise SystemExit(f"{kind} {status}: {job.error}")
     return job, elapsed
@@ -92,7 +92,9 @@ def main() -> None:
             p.template.policy = {"rtol": 0.05, "atol": 0.05}
         db.session.commit()
         rows = []
+        course_id, a_id = course.id, a.id
         plan, t_plan = timed_job("regrade_plan", course, a)
+        course, a = db.session.get(Course, course_id), db.session.get(Assignment, a_id)
         n = plan.result["submissions"]
         rows.append(
             (
@@ -104,6 +106,7 @@ def main() -> None:
             )
         )
         applied, t_apply = timed_job("regrade_apply", course, a)
+        course = db.session.get(Course, course_id)
         rows.append(
             (
                 "regrade apply (plan again + write)",
