@@ -139,7 +139,7 @@ def main() -> None:
             for name, items, sec, rate, note in rows
         ),
         "",
-        f"Command: `.venv/bin/python bench/bench_jobs.py --database <{dialect} copy> --students {args.students}`",
+        f"Command: `.venv/bin/python bench/bench_jobs.py --database <a {dialect} copy>` (an existing simulated class, or --students N on an empty database)",
         "",
     ]
     text = "\n".join(lines)
