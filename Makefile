@@ -31,7 +31,13 @@ instance/secret_key:
 run: install instance/secret_key
 	SECRET_KEY=$$(cat instance/secret_key) $(BIN)/flask --app grader db upgrade
 	SECRET_KEY=$$(cat instance/secret_key) $(BIN)/flask --app grader seed-demo-if-empty
-	SECRET_KEY=$$(cat instance/secret_key) $(BIN)/flask --app grader run --host 127.0.0.1 --port $(PORT)
+	@# The job worker (huey's consumer on instance/jobs.sqlite) runs beside the web server and
+	@# stops with it: Ctrl-C, or the server exiting, interrupts the worker (its running jobs
+	@# are marked failed; their work is not committed).
+	export SECRET_KEY=$$(cat instance/secret_key); \
+	$(BIN)/flask --app grader jobs worker & worker=$$!; \
+	trap 'kill -INT $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
+	$(BIN)/flask --app grader run --host 127.0.0.1 --port $(PORT)
 
 test: install-test
 	$(BIN)/python -m pytest

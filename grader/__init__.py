@@ -106,6 +106,10 @@ def register_extensions(app: Flask) -> None:
 
     login_manager.user_loader(user_for_login_id)
 
+    from .services.jobs import make_huey
+
+    make_huey(app)
+
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
             sa.event.listen(db.engine, "connect", _sqlite_pragmas)
@@ -124,6 +128,7 @@ def register_blueprints(app: Flask) -> None:
     from .auth.routes import bp as auth_bp
     from .courses.routes import bp as courses_bp
     from .instructor.routes import bp as instructor_bp
+    from .jobs.routes import bp as jobs_bp
     from .stats.routes import bp as stats_bp
     from .student.routes import bp as student_bp
 
@@ -131,6 +136,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(courses_bp)
     app.register_blueprint(student_bp)
     app.register_blueprint(instructor_bp)
+    app.register_blueprint(jobs_bp)
     app.register_blueprint(stats_bp)
     app.register_blueprint(api_bp)
 

@@ -9,7 +9,10 @@
 - export-assignment / import-assignment: an assignment as YAML, and back;
 - regrade: re-grade an assignment's submissions with its current templates;
 - export-grades: a course's gradebook as CSV (Canvas, Moodle or long format);
-- simulate-class: simulated students, variants and submissions, for demos and benchmarks."""
+- simulate-class: simulated students, variants and submissions, for demos and benchmarks
+  (``--background``: as a job of the course, run by the worker);
+- jobs: ``jobs worker`` (the background-job worker, huey's consumer), ``jobs run-pending``
+  (the queue run once in this process) and ``jobs list CODE`` (a course's jobs)."""
 
 from __future__ import annotations
 
@@ -21,6 +24,7 @@ from flask import Flask
 
 from .extensions import db
 from .models import Assignment, User
+from .services import jobs
 from .services import regrade as regrade_service
 from .services.accounts import AccountError, new_user, normalise_email
 from .services.assignment_spec import SpecError, export_yaml, import_message, import_reporting
@@ -253,7 +257,10 @@ def register(app: Flask) -> None:
     @click.option("--students", type=click.IntRange(1, 200000), default=300, show_default=True)
     @click.option("--assignments", type=click.IntRange(1, 50), default=4, show_default=True)
     @click.option("--seed", type=int, default=1, show_default=True)
-    def simulate_class_command(code, students, assignments, seed):
+    @click.option(
+        "--background", is_flag=True, help="Queue it as a job of the course (run by the worker)."
+    )
+    def simulate_class_command(code, students, assignments, seed, background):
         """Add a simulated class (students, variants, submissions) to course CODE, for demos
         and benchmarks: ten problems per assignment, per-activation difficulty, typical slips."""
         from .services.simulate import simulate_class
@@ -261,6 +268,14 @@ def register(app: Flask) -> None:
         course = course_by_code(code)
         if course is None:
             raise click.ClickException(f"no course with code {code}")
+        if background:
+            params = {"students": students, "assignments": assignments, "seed": seed}
+            job, created = jobs.start("simulate_class", course, None, params=params)
+            click.echo(
+                f"{'Queued' if created else 'Already queued or running:'} job {job.id} "
+                f"(see /courses/{course.id}/jobs/{job.id})."
+            )
+            return
         with click.progressbar(
             length=students, label="Simulating students", file=sys.stderr
         ) as bar:
@@ -269,3 +284,53 @@ def register(app: Flask) -> None:
             f"{course.code}: {counts['students']} students, {assignments} assignments, "
             f"{counts['variants']} variants, {counts['submissions']} submissions, {counts['tags']} misconception tags."
         )
+
+    @app.cli.group("jobs")
+    def jobs_group():
+        """Background jobs: the worker, and the queue run by hand."""
+
+    @jobs_group.command("worker")
+    @click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True)
+    @click.option(
+        "--worker-type",
+        type=click.Choice(["thread", "process"]),
+        default="thread",
+        show_default=True,
+    )
+    def jobs_worker(workers, worker_type):
+        """Run jobs as they are queued (huey's consumer on JOBS_URL) until stopped. SIGTERM
+        stops after the running jobs finish; Ctrl-C (SIGINT) stops at once and marks the
+        running jobs failed. Queued jobs are enqueued again first (lost messages)."""
+        import logging
+
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+        stale = jobs.sweep_stale()
+        again = jobs.requeue_queued()
+        db.session.remove()
+        click.echo(
+            f"jobs worker on {app.config['JOBS_URL']}: {again} queued job(s), "
+            f"{stale} stale job(s) marked failed",
+            err=True,
+        )
+        consumer = jobs.queue().create_consumer(
+            workers=workers, worker_type=worker_type, periodic=False, graceful_signal="TERM"
+        )
+        consumer.run()
+
+    @jobs_group.command("run-pending")
+    def jobs_run_pending():
+        """Run every queued job now, in this process, then exit."""
+        jobs.requeue_queued()
+        n = jobs.run_pending()
+        click.echo(f"Ran {n} queued message(s).")
+
+    @jobs_group.command("list")
+    @click.argument("code")
+    def jobs_list(code):
+        """A course's jobs, newest first."""
+        course = course_by_code(code)
+        if course is None:
+            raise click.ClickException(f"no course with code {code}")
+        for j in jobs.course_jobs(course):
+            progress = f"{j.progress_done}/{j.progress_total}" if j.progress_total else ""
+            click.echo(f"{j.id}\t{j.kind}\t{j.status}\t{progress}\t{j.error or ''}")

@@ -49,6 +49,11 @@ def _int(env, name: str, default: int, least: int) -> int:
     return value
 
 
+def jobs_url(instance_path: str) -> str:
+    """``JOBS_URL``, or the embedded queue: a SQLite file in the instance folder."""
+    return os.environ.get("JOBS_URL") or "sqlite:///" + os.path.join(instance_path, "jobs.sqlite")
+
+
 def from_environment(instance_path: str) -> dict:
     """The app's settings, read from the environment now (not at import time)."""
     env = os.environ
@@ -79,4 +84,11 @@ def from_environment(instance_path: str) -> dict:
         "TRUSTED_PROXIES": _int(env, "TRUSTED_PROXIES", 0, 0),
         "PASSWORD_HASH_METHOD": "scrypt",
         "ROSTER_MAX_ROWS": 20000,
+        # Background jobs (grader/services/jobs.py): huey's queue, by default a SQLite file
+        # next to the database (no server); redis://host:6379/N for workers on other machines.
+        "JOBS_URL": jobs_url(instance_path),
+        # A running job that has not reported for this long has lost its worker: failed.
+        "JOBS_STALE_SECONDS": _int(env, "JOBS_STALE_SECONDS", 600, 1),
+        # The queue's name (Redis keys are prefixed with it): one per app sharing a Redis.
+        "JOBS_NAME": env.get("JOBS_NAME", "grader"),
     }

@@ -377,6 +377,75 @@ class ScoreOverride(db.Model):
     changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
+JOB_STATUSES = ("queued", "running", "done", "failed")
+ACTIVE_JOB_STATUSES = ("queued", "running")
+
+
+class Job(db.Model):
+    """Long work done by a background worker (grader/services/jobs.py): what staff see of
+    it. The queue (huey) carries only the job's id; this row holds who started it, for
+    which course or assignment, its status, progress, log lines and result. At most one
+    active job per ``dedupe_key`` (kind + target): a partial unique index, so a second
+    press finds the first job instead of starting another."""
+
+    __tablename__ = "job"
+    __table_args__ = (
+        sa.CheckConstraint(f"status IN {JOB_STATUSES}", name="status"),
+        sa.Index(
+            "uq_job_active_dedupe_key",
+            "dedupe_key",
+            unique=True,
+            sqlite_where=sa.text("status IN ('queued', 'running')"),
+            postgresql_where=sa.text("status IN ('queued', 'running')"),
+        ),
+        sa.Index("ix_job_course_created", "course_id", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(sa.String(40))
+    course_id: Mapped[int] = mapped_column(sa.ForeignKey("course.id", ondelete="CASCADE"))
+    assignment_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("assignment.id", ondelete="CASCADE")
+    )
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
+    dedupe_key: Mapped[str] = mapped_column(sa.String(120))
+    params: Mapped[dict] = mapped_column(JSONType, default=dict)
+    status: Mapped[str] = mapped_column(sa.String(10), default="queued")
+    progress_done: Mapped[int] = mapped_column(default=0)
+    progress_total: Mapped[int | None] = mapped_column()
+    log: Mapped[str] = mapped_column(sa.Text, default="")
+    result: Mapped[dict | None] = mapped_column(JSONType)
+    error: Mapped[str | None] = mapped_column(sa.Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Written with every progress report: a running job whose heartbeat is older than
+    # JOBS_STALE_SECONDS has lost its worker and is shown (and stored) as failed.
+    heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    course: Mapped[Course] = relationship()
+    assignment: Mapped[Assignment | None] = relationship()
+    created_by: Mapped[User | None] = relationship()
+
+    @property
+    def active(self) -> bool:
+        return self.status in ACTIVE_JOB_STATUSES
+
+
+class JobFileChunk(db.Model):
+    """A job's output file (the long CSV), zlib-compressed in pieces of at most 1 MiB of
+    text: written as it is made and read back a piece at a time (constant memory), from
+    any web worker on any machine, and deleted with its job."""
+
+    __tablename__ = "job_file_chunk"
+
+    job_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("job.id", ondelete="CASCADE"), primary_key=True
+    )
+    seq: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    data: Mapped[bytes] = mapped_column(sa.LargeBinary)
+
+
 @sa.event.listens_for(sa.orm.Session, "before_flush")
 def _new_password_ends_sessions(session, _flush_context, _instances) -> None:
     """A new password for an existing account ends every session of it (cookies of any

@@ -52,6 +52,7 @@ def make_app(url: str | None = None, **extra):
         "SECRET_KEY": "test-secret",
         "SQLALCHEMY_DATABASE_URI": url or database_url_for_tests(),
         "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+        "JOBS_URL": "memory://",  # a queue per app; tests run it with jobs.run_pending()
         **extra,
     }
     app = create_app(config)

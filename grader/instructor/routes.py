@@ -24,8 +24,7 @@ import problems
 from problems.check import self_check
 
 from ..models import STAFF_ROLES
-from ..services import as_sentence, authoring, render
-from ..services import regrade as regrade_service
+from ..services import as_sentence, authoring, jobs, render
 from ..services.access import assignment_in, course_for, student_in, template_in
 from ..services.assignment_spec import (
     SpecError,
@@ -47,7 +46,7 @@ from ..services.gradebook import (
     student_record,
 )
 from ..services.plots import plot_for, plot_svg
-from ..services.variants import ProblemUnavailable
+from ..services.variants import ProblemUnavailable, grading_policy
 from .forms import (
     AddProblemForm,
     AssignmentForm,
@@ -545,26 +544,32 @@ def extensions(course_id: int, assignment_id: int):
 )
 @login_required
 def regrade(course_id: int, assignment_id: int):
+    """The regrade page follows the assignment's latest regrade job; its forms start the
+    plan (action=plan) or the apply (action=apply) job. Nothing is graded in the request."""
     course, _role = course_for(current_user, course_id, "instructor")
     a = assignment_in(course.id, assignment_id)
-    try:
-        if request.method == "POST":
-            summary = regrade_service.apply(a, current_user)
-        else:
-            summary = regrade_service.plan(a)
-    except ProblemUnavailable as exc:  # nothing was written: apply plans first
-        flash(as_sentence(f"Cannot regrade: {exc.reason}; fix the template"), "error")
-        return redirect(
-            url_for("instructor.edit_assignment", course_id=course.id, assignment_id=a.id)
-        )
     if request.method == "POST":
-        flash(
-            f"Regraded {summary.submissions} submissions: {len(summary.changes)} changed score or result "
-            f"for {summary.students} student(s); the old results are kept in the history.",
-            "info",
-        )
-        return redirect(url_for("instructor.regrade", course_id=course.id, assignment_id=a.id))
-    return render_template("instructor/regrade.html", course=course, a=a, summary=summary)
+        action = request.form.get("action", "plan")
+        if action not in ("plan", "apply"):
+            abort(400, "action must be plan or apply")
+        try:  # refuse at once what the worker would refuse (and say why on this page)
+            for ap in a.problems:
+                grading_policy(ap)
+        except ProblemUnavailable as exc:
+            flash(as_sentence(f"Cannot regrade: {exc.reason}; fix the template"), "error")
+            return redirect(
+                url_for("instructor.edit_assignment", course_id=course.id, assignment_id=a.id)
+            )
+        job, created = jobs.start(f"regrade_{action}", course, current_user, a)
+        if not created:
+            flash(
+                "A regrade job of this assignment is already queued or running: here it is "
+                "(nothing new was started).",
+                "info",
+            )
+        return redirect(url_for("jobs.show", course_id=course.id, job_id=job.id))
+    job = jobs.latest(a, ("regrade_plan", "regrade_apply"))
+    return render_template("instructor/regrade.html", course=course, a=a, job=job, role=_role)
 
 
 # ---------------------------------------------------------------- gradebook
@@ -604,6 +609,8 @@ def gradebook_csv(course_id: int):
     fmt = request.args.get("format", "canvas")
     if fmt not in FORMATS:
         abort(400, f"format must be one of {', '.join(FORMATS)}")
+    if fmt == "long":  # a row per submission: made by a background job, kept to download
+        return redirect(url_for("jobs.long_export", course_id=course.id), 303)
     return Response(
         stream_with_context(export_lines(course, fmt)),
         mimetype="text/csv",

@@ -7,7 +7,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 
 import sqlalchemy as sa
 
@@ -116,52 +116,89 @@ def long_rows_query(course: Course):
     )
 
 
-def long_rows(course: Course) -> Iterator[list]:
-    yield [
-        "Student",
-        "Email",
-        "Section",
-        "Assignment",
-        "Problem",
-        "Attempt",
-        "Submitted at",
-        "Score",
-        "Points",
-        "Raw answer",
-        "Misconceptions",
-    ]
-    query = (
-        long_rows_query(course)
-        .order_by(User.name, User.id, Assignment.id, AssignmentProblem.position, Submission.attempt)
-        .execution_options(yield_per=1000)
+LONG_HEADER = [
+    "Student",
+    "Email",
+    "Section",
+    "Assignment",
+    "Problem",
+    "Attempt",
+    "Submitted at",
+    "Score",
+    "Points",
+    "Raw answer",
+    "Misconceptions",
+]
+
+
+def _long_query(course: Course):
+    return long_rows_query(course).order_by(
+        User.name, User.id, Assignment.id, AssignmentProblem.position, Submission.attempt
     )
-    for (
-        name,
-        email,
-        section,
-        a_title,
-        pos,
-        p_title,
+
+
+def _long_cells(row) -> list:
+    name, email, section, a_title, pos, p_title, attempt, at, score, points, raw, tags = row
+    return [
+        safe(name),
+        safe(email),
+        safe(section),
+        safe(a_title),
+        safe(f"{pos}. {p_title}"),
         attempt,
-        at,
-        score,
-        points,
-        raw,
-        tags,
-    ) in db.session.execute(query):
-        yield [
-            safe(name),
-            safe(email),
-            safe(section),
-            safe(a_title),
-            safe(f"{pos}. {p_title}"),
-            attempt,
-            at.strftime("%Y-%m-%dT%H:%M:%SZ"),
-            f"{score:.4f}",
-            _points(score * points),
-            safe(json.dumps(raw, ensure_ascii=False, sort_keys=True)),
-            safe(";".join(tags or [])),
-        ]
+        at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        f"{score:.4f}",
+        f"{score * points:.2f}",
+        safe(json.dumps(raw, ensure_ascii=False, sort_keys=True)),
+        safe(";".join(tags or [])),
+    ]
+
+
+def long_rows(course: Course) -> Iterator[list]:
+    yield LONG_HEADER
+    query = _long_query(course).execution_options(yield_per=1000)
+    for row in db.session.execute(query):
+        yield _long_cells(row)
+
+
+def long_count(course: Course) -> int:
+    """How many rows (submissions) the long CSV has, without its header."""
+    return db.session.scalar(
+        sa.select(sa.func.count()).select_from(long_rows_query(course).subquery())
+    )
+
+
+def long_text(
+    course: Course, progress: Callable[[int], None] | None = None, block: int = 5000
+) -> Iterator[str]:
+    """The long CSV as text in blocks of ``block`` rows (the same bytes as
+    ``export_lines(course, "long")``), read from a server-side cursor: constant memory,
+    and one csv writer per block instead of one per line."""
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\r\n")
+    writer.writerow(LONG_HEADER)
+    result = db.session.execute(_long_query(course).execution_options(yield_per=block))
+    for rows in result.partitions():
+        writer.writerows(map(_long_cells, rows))
+        yield buf.getvalue()
+        buf.seek(0)
+        buf.truncate()
+        if progress:
+            progress(len(rows))
+    rest = buf.getvalue()
+    if rest:
+        yield rest
+
+
+def long_job(job, report) -> dict:
+    """The ``export_long`` job: the long CSV stored as the job's file (see jobs.py)."""
+    course = db.session.get(Course, job.course_id)
+    report.set_total(long_count(course))
+    report.line(f"writing the long CSV of {course.code}: {report.total} submissions")
+    chars, stored = report.write_file(long_text(course, progress=report.advance))
+    report.flush()
+    report.line(f"{report.done} rows, {chars:,} characters ({stored:,} bytes compressed)")
+    return {"rows": report.done, "characters": chars, "filename": filename(course, "long")}
 
 
 ROWS = {"canvas": canvas_rows, "wide": wide_rows, "long": long_rows}

@@ -299,3 +299,23 @@ def simulate_class(
         if progress:
             progress(n)
     return counts
+
+
+def simulate_job(job, report) -> dict:
+    """The ``simulate_class`` job (params: students, assignments, seed). Students are
+    committed 500 at a time, so a stopped simulation keeps the students made so far."""
+    course = db.session.get(Course, job.course_id)
+    p = job.params
+    report.set_total(int(p["students"]))
+    report.line(
+        f"simulating {p['students']} students and {p['assignments']} assignments "
+        f"(seed {p['seed']}) in {course.code}"
+    )
+    counts = simulate_class(
+        course, int(p["students"]), int(p["assignments"]), int(p["seed"]), progress=report.advance
+    )
+    report.line(
+        f"{counts['students']} students, {counts['variants']} variants, "
+        f"{counts['submissions']} submissions, {counts['tags']} misconception tags"
+    )
+    return counts

@@ -18,6 +18,7 @@ from grader.models import (
     ProblemTemplate,
     ScoreOverride,
 )
+from grader.services import jobs
 from grader.services.submissions import submit
 from grader.services.variants import get_or_create_variant
 from tests.helpers import TEST_PASSWORD, csrf_token, login, post
@@ -27,7 +28,7 @@ WORKED = {
 }
 RIGHT = {"z": [-1, 5, 4], "y": [0, 5, 4]}
 # Path arguments naming an object that must belong to the course in the URL.
-OBJECT_IDS = ("user_id", "assignment_id", "problem_id", "template_id", "name")
+OBJECT_IDS = ("user_id", "assignment_id", "problem_id", "template_id", "name", "job_id")
 # Data that would pass every form and endpoint, so that only the ownership check can stop it.
 FORM = {"score": "0.5", "reason": "matrix", "points": "1", "excused": "y", "title": "T"}
 JSON = {"answers": RIGHT, "title": "T", "problems": [{"template": "x", "points": 1}]}
@@ -45,7 +46,13 @@ def courses(make_user, make_course, enrol, make_assignment):
     aa = make_assignment(course_a, [("dense_forward", WORKED, 10)])
     ab = make_assignment(course_b, [("dense_forward", WORKED, 10)])
     submit(ab.problems[0], sb, RIGHT)
+    # a finished long CSV in each course (a page and a file), and a queued job in B
+    job_a, _ = jobs.start("export_long", course_a, ia)
+    job_b, _ = jobs.start("export_long", course_b, ib)
+    jobs.run_pending()
+    queued_b, _ = jobs.start("regrade_plan", course_b, ib, ab)
     own = {
+        "job_id": job_a.id,
         "course_id": course_a.id,
         "user_id": sa_.id,
         "assignment_id": aa.id,
@@ -56,6 +63,7 @@ def courses(make_user, make_course, enrol, make_assignment):
         "ext": "csv",
     }
     foreign = {
+        "job_id": queued_b.id,  # its page, file and cancel form are B's
         "user_id": sb.id,
         "assignment_id": ab.id,
         "problem_id": ab.problems[0].id,

@@ -24,7 +24,7 @@ import problems
 from grader import boundary
 from grader.extensions import db
 from grader.models import Assignment, AssignmentProblem, ProblemTemplate, User
-from grader.services import inputs
+from grader.services import inputs, jobs
 from grader.services.inputs import (
     MAX_ID,
     MAX_JSON_DEPTH,
@@ -66,7 +66,13 @@ def world(app, make_user, make_course, enrol, make_assignment):
     sub.score = sub.raw_score = 0.5  # not what grading gives: the regrade page offers a change
     db.session.commit()
     ap = a.problems[0]
+    job, _ = jobs.start("export_long", course, teacher)  # a finished job: its page and file
+    jobs.run_pending()
+    queued, _ = jobs.start(  # never run: its page has the cancel form
+        "simulate_class", course, teacher, params={"students": 1, "assignments": 1, "seed": 1}
+    )
     ids = {
+        "job_id": job.id,
         "course_id": course.id,
         "assignment_id": a.id,
         "problem_id": ap.id,
@@ -75,6 +81,7 @@ def world(app, make_user, make_course, enrol, make_assignment):
     }
     extra_pages = [
         f"/courses/{course.id}/assignments/{answered.id}/regrade",
+        f"/courses/{course.id}/jobs/{queued.id}",
         f"/assignments/{practice.id}/problems/{practice.problems[0].id}",
         f"/assignments/{a.id}/problems/{a.problems[1].id}",  # a choice, not numbers
     ]

@@ -3,6 +3,7 @@ and CSV exports on a hand-built class, permissions."""
 
 import csv
 import io
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -18,6 +19,7 @@ from grader.models import (
     ScoreOverride,
     Submission,
 )
+from grader.services import jobs
 from grader.services.assignment_spec import export_yaml, import_assignment
 from grader.services.submissions import submit
 from grader.services.variants import get_or_create_variant
@@ -264,9 +266,18 @@ def test_regrade_after_a_tolerance_change(client, runner, staff, make_user, enro
     assert db.session.get(Submission, near.id).score == pytest.approx(0.75)  # dry run wrote nothing
 
     c = as_user(client, "t@example.edu")
-    page = c.get(f"/courses/{staff.id}/assignments/{a.id}/regrade").get_data(as_text=True)
+    url = f"/courses/{staff.id}/assignments/{a.id}/regrade"
+    page = c.get(url).get_data(as_text=True)
+    assert "Plan the regrade" in page and "Apply" not in page  # nothing computed in the request
+    r = post(c, url, {"action": "plan"})
+    assert r.status_code == 302 and "/jobs/" in r.location
+    assert "Queued" in c.get(r.location).get_data(as_text=True)
+    assert jobs.run_pending() == 1
+    page = c.get(url).get_data(as_text=True)
     assert "Apply the regrade (1 submissions)" in page
-    post(c, f"/courses/{staff.id}/assignments/{a.id}/regrade")
+    assert db.session.get(Submission, near.id).score == pytest.approx(0.75)  # a plan writes nothing
+    post(c, url, {"action": "apply"})
+    assert jobs.run_pending() == 1
     db.session.expire_all()
     assert db.session.get(Submission, near.id).score == pytest.approx(0.9)
     assert db.session.get(Submission, near.id).raw_score == 1.0
@@ -376,9 +387,22 @@ def test_wide_csv_cell_by_cell(client, staff, small_class):
     )
 
 
+def long_csv_by_job(c, course_id) -> str:
+    """The long CSV as staff get it: the link leads to the export page, whose button queues
+    the job; a worker runs it; the job page links the file."""
+    r = c.get(f"/courses/{course_id}/gradebook.csv?format=long")
+    assert r.status_code == 303 and r.location.endswith(f"/courses/{course_id}/exports/long")
+    r = post(c, f"/courses/{course_id}/exports/long")
+    assert r.status_code == 302
+    assert jobs.run_pending() == 1
+    page = c.get(r.location).get_data(as_text=True)
+    link = re.search(r'href="([^"]+/download.csv)"', page).group(1)
+    return c.get(link).get_data(as_text=True)
+
+
 def test_long_csv_cell_by_cell(client, staff, small_class):
     c = as_user(client, "t@example.edu")
-    rows = read_csv(c.get(f"/courses/{staff.id}/gradebook.csv?format=long").get_data(as_text=True))
+    rows = read_csv(long_csv_by_job(c, staff.id))
     assert rows[0] == [
         "Student",
         "Email",

@@ -13,8 +13,8 @@ import pytest
 import sqlalchemy as sa
 
 from grader.extensions import db
-from grader.models import ProblemTemplate, Submission, Variant
-from tests.helpers import TEST_PASSWORD, login
+from grader.models import Job, ProblemTemplate, Submission, Variant
+from tests.helpers import TEST_PASSWORD, login, post
 
 WORKED = {"fixed": {"W": [[1, -1], [0, 2], [3, 1]], "x": [1, 2], "b": [0, 1, -1]}}
 KEY = {"z": [-1, 5, 4], "y": [0, 5, 4]}  # relu: z = Wx + b = [-1, 5, 4], y = [0, 5, 4]
@@ -131,7 +131,8 @@ def test_the_instructor_sees_the_engines_message_and_regrade_refuses(client, wor
     assert preview.status_code == 200
     assert "weights are all 0" in preview.get_data(as_text=True)
     url = f"/courses/{course.id}/assignments/{a.id}/regrade"
-    r = w.get(url, follow_redirects=True)
+    r = post(w, url, {"action": "plan"}, follow_redirects=True)
     assert r.status_code == 200 and "Cannot regrade" in r.get_data(as_text=True)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Job)) == 0  # none queued
     score = db.session.scalar(sa.select(Submission.score))
     assert score == 1.0

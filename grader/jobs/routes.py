@@ -1,0 +1,115 @@
+"""Background jobs as staff see them: a course's jobs, a job's page (a progress bar that
+refreshes while it runs, its log, its result) and its file's download; starting the long
+CSV. Regrade jobs are started from the assignment's regrade page (instructor routes).
+Only the course's staff see its jobs; a kind's own roles start or cancel it."""
+
+from __future__ import annotations
+
+from flask import (
+    Blueprint,
+    Response,
+    flash,
+    redirect,
+    render_template,
+    stream_with_context,
+    url_for,
+)
+from flask_login import current_user, login_required
+
+from ..models import STAFF_ROLES
+from ..services import jobs
+from ..services.access import course_for
+from ..services.errors import Forbidden, NotFound
+
+bp = Blueprint("jobs", __name__)
+
+
+def _start(course, role, kind, assignment=None, params=None):
+    """Start (or find the active) job of ``kind`` and send the browser to its page."""
+    if role not in jobs.KINDS[kind].roles:
+        raise Forbidden()
+    job, created = jobs.start(kind, course, current_user, assignment, params)
+    if not created:
+        flash(
+            "This job is already queued or running: here it is (nothing new was started).", "info"
+        )
+    return redirect(url_for("jobs.show", course_id=course.id, job_id=job.id))
+
+
+@bp.get("/courses/<int:course_id>/jobs")
+@login_required
+def index(course_id: int):
+    course, role = course_for(current_user, course_id, *STAFF_ROLES)
+    rows = jobs.course_jobs(course)
+    return render_template(
+        "jobs/index.html",
+        course=course,
+        role=role,
+        rows=rows,
+        kinds=jobs.KINDS,
+        refresh=any(j.active for j in rows),
+    )
+
+
+@bp.get("/courses/<int:course_id>/jobs/<int:job_id>")
+@login_required
+def show(course_id: int, job_id: int):
+    course, role = course_for(current_user, course_id, *STAFF_ROLES)
+    job = jobs.course_job(course, job_id)
+    return render_template(
+        "jobs/job.html",
+        course=course,
+        role=role,
+        job=job,
+        kind=jobs.KINDS.get(job.kind),
+        has_file=job.status == "done" and jobs.has_file(job),
+    )
+
+
+@bp.get("/courses/<int:course_id>/jobs/<int:job_id>/download.csv")
+@login_required
+def download(course_id: int, job_id: int):
+    course, _role = course_for(current_user, course_id, *STAFF_ROLES)
+    job = jobs.course_job(course, job_id)
+    if job.status != "done" or not jobs.has_file(job):
+        raise NotFound("This job has no file to download.")
+    name = (job.result or {}).get("filename") or f"job-{job.id}.csv"
+    return Response(
+        stream_with_context(jobs.file_text(job)),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+@bp.post("/courses/<int:course_id>/jobs/<int:job_id>/cancel")
+@login_required
+def cancel(course_id: int, job_id: int):
+    course, role = course_for(current_user, course_id, *STAFF_ROLES)
+    job = jobs.course_job(course, job_id)
+    kind = jobs.KINDS.get(job.kind)
+    if kind is None or role not in kind.roles:
+        raise Forbidden()
+    if jobs.cancel(job, current_user):
+        flash("The job was cancelled before it started.", "info")
+    else:
+        flash("The job had already started or finished; it was not cancelled.", "error")
+    return redirect(url_for("jobs.show", course_id=course.id, job_id=job.id))
+
+
+@bp.get("/courses/<int:course_id>/exports/long")
+@login_required
+def long_export(course_id: int):
+    course, role = course_for(current_user, course_id, *STAFF_ROLES)
+    return render_template(
+        "jobs/long_export.html",
+        course=course,
+        role=role,
+        job=jobs.latest_of_course(course, "export_long"),
+    )
+
+
+@bp.post("/courses/<int:course_id>/exports/long")
+@login_required
+def start_long_export(course_id: int):
+    course, role = course_for(current_user, course_id, *STAFF_ROLES)
+    return _start(course, role, "export_long")
