@@ -4,12 +4,13 @@ variants and submissions. Errors are JSON: {"error": code, "message": …}."""
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, Response, g, jsonify, request, stream_with_context
+from flask import Blueprint, Response, g, jsonify, request
 
 import problems
 
 from ..extensions import csrf, db
 from ..models import STAFF_ROLES, Assignment, Submission, Variant
+from ..responses import attachment
 from ..services.access import course_for, is_staff, my_courses
 from ..services.accounts import DEVICE_COOKIE, authenticate, set_device_cookie
 from ..services.assignment_spec import (
@@ -329,11 +330,7 @@ def gradebook_csv(course_id: int):
     fmt = request.args.get("format", "canvas")
     if fmt not in FORMATS:
         raise ApiError(400, "bad_format", f"format must be one of {', '.join(FORMATS)}")
-    return Response(
-        stream_with_context(export_lines(course, fmt)),
-        mimetype="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="{filename(course, fmt)}"'},
-    )
+    return attachment(export_lines(course, fmt), filename(course, fmt))
 
 
 def _spec_body() -> dict:

@@ -15,7 +15,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    stream_with_context,
     url_for,
 )
 from flask_login import current_user, login_required
@@ -24,6 +23,7 @@ import problems
 from problems.check import self_check
 
 from ..models import STAFF_ROLES
+from ..responses import attachment
 from ..services import as_sentence, authoring, jobs, render
 from ..services.access import assignment_in, course_for, student_in, template_in
 from ..services.assignment_spec import (
@@ -470,11 +470,7 @@ def publish(course_id: int, assignment_id: int):
 def export_assignment(course_id: int, assignment_id: int):
     course, _role = course_for(current_user, course_id, "instructor")
     a = assignment_in(course.id, assignment_id)
-    return Response(
-        export_yaml(a),
-        mimetype="application/yaml",
-        headers={"Content-Disposition": f'attachment; filename="assignment-{a.id}.yaml"'},
-    )
+    return attachment(export_yaml(a), f"assignment-{a.id}.yaml", "application/yaml")
 
 
 @bp.route("/courses/<int:course_id>/assignments/import", methods=["GET", "POST"])
@@ -611,11 +607,7 @@ def gradebook_csv(course_id: int):
         abort(400, f"format must be one of {', '.join(FORMATS)}")
     if fmt == "long":  # a row per submission: made by a background job, kept to download
         return redirect(url_for("jobs.long_export", course_id=course.id), 303)
-    return Response(
-        stream_with_context(export_lines(course, fmt)),
-        mimetype="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="{filename(course, fmt)}"'},
-    )
+    return attachment(export_lines(course, fmt), filename(course, fmt))
 
 
 @bp.get("/courses/<int:course_id>/gradebook/students/<int:user_id>")

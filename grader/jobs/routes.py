@@ -7,16 +7,15 @@ from __future__ import annotations
 
 from flask import (
     Blueprint,
-    Response,
     flash,
     redirect,
     render_template,
-    stream_with_context,
     url_for,
 )
 from flask_login import current_user, login_required
 
 from ..models import STAFF_ROLES
+from ..responses import attachment
 from ..services import jobs
 from ..services.access import course_for
 from ..services.errors import Forbidden, NotFound
@@ -74,11 +73,7 @@ def download(course_id: int, job_id: int):
     if job.status != "done" or not jobs.has_file(job):
         raise NotFound("This job has no file to download.")
     name = (job.result or {}).get("filename") or f"job-{job.id}.csv"
-    return Response(
-        stream_with_context(jobs.file_text(job)),
-        mimetype="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="{name}"'},
-    )
+    return attachment(jobs.file_text(job), name)
 
 
 @bp.post("/courses/<int:course_id>/jobs/<int:job_id>/cancel")

@@ -13,6 +13,7 @@ from flask_login import current_user, login_required
 
 from ..extensions import db
 from ..models import STAFF_ROLES, Enrollment, User
+from ..responses import attachment
 from ..services import stats
 from ..services.access import assignment_in, course_for, student_in
 from ..services.charts import table_svg
@@ -34,21 +35,14 @@ def csv_response(table: stats.Table, name: str) -> Response:
     writer.writerow(table.columns)
     for row in table.rows:
         writer.writerow([safe(v) if isinstance(v, str) else ("" if v is None else v) for v in row])
-    return Response(
-        buf.getvalue(),
-        mimetype="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="{name}.csv"'},
-    )
+    return attachment(buf.getvalue(), f"{name}.csv")
 
 
 def svg_response(table: stats.Table) -> Response:
     if table.chart == "none" or not table.rows:
         abort(404)  # no chart to draw
-    return Response(
-        '<?xml version="1.0" encoding="utf-8"?>\n' + str(table_svg(table, width="640")),
-        mimetype="image/svg+xml",
-        headers={"Content-Disposition": f'attachment; filename="{table.name}.svg"'},
-    )
+    svg = '<?xml version="1.0" encoding="utf-8"?>\n' + str(table_svg(table, width="640"))
+    return attachment(svg, f"{table.name}.svg", "image/svg+xml")
 
 
 @bp.get("/courses/<int:course_id>/stats")

@@ -56,7 +56,7 @@ def test_student_answers_the_worked_example(
         expect(page.get_by_text("All correct.")).to_be_visible()
         expect(page.get_by_role("heading", name="Worked solution")).to_be_visible()
         expect(page.get_by_text("Wx = [-1, 4, 5]")).to_be_visible()
-        plot = page.get_by_role("img", name="Plot of the activation with your z values marked")
+        plot = page.get_by_role("img", name="The activation, with your z values marked.")
         expect(plot).to_be_visible()
         page.wait_for_function(
             "() => { const i = document.querySelector('figure img');"

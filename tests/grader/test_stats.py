@@ -385,13 +385,10 @@ def test_charts_in_a_browser_fit_and_are_legible(app, klass, width, tmp_path):
     """In headless Chromium at a desktop and a phone width: the page's charts do not overflow
     the page sideways and every chart label is drawn at 11 px or more (font size times the
     chart's scale on screen)."""
-    from tests.grader.test_browser import ARGS, CHROMIUM, browser_available
+    from tests.helpers import CHROMIUM, require_browser
+    from tests.helpers import CHROMIUM_ARGS as ARGS
 
-    missing = browser_available()
-    if missing:
-        if os.environ.get("CI"):
-            pytest.fail(f"browser test cannot run in CI: {missing}")
-        pytest.skip(missing)
+    require_browser()
     import threading
 
     from playwright.sync_api import sync_playwright
