@@ -255,7 +255,7 @@ class Server:
 LUA = r"""
 local reqs = %(reqs)s
 local run, floor = "%(run)s", %(floor)s
-counter, created = 0, 0  -- globals: done() reads each thread's "created"
+counter, created, s409, s5xx = 0, 0, 0, 0  -- globals: done() reads each thread's counts
 local threads = {}
 
 function setup(thread)
@@ -277,15 +277,20 @@ function request()
 end
 
 function response(status, headers, body)
-  if status == 201 then created = created + 1 end
+  if status == 201 then created = created + 1
+  elseif status == 409 then s409 = s409 + 1
+  elseif status >= 500 then s5xx = s5xx + 1 end
 end
 
 function done(summary, latency, requests)
   local n = 0
-  for _, t in ipairs(threads) do n = n + t:get("created") end
+  local c409, c5xx = 0, 0
+  for _, t in ipairs(threads) do
+    n = n + t:get("created"); c409 = c409 + t:get("s409"); c5xx = c5xx + t:get("s5xx")
+  end
   io.write(string.format(
-    'RESULT {"requests": %%d, "created": %%d, "seconds": %%f, "p50": %%f, "p95": %%f, "p99": %%f, "socket_errors": %%d}\n',
-    summary.requests, n, summary.duration / 1e6,
+    'RESULT {"requests": %%d, "created": %%d, "conflict_409": %%d, "server_5xx": %%d, "seconds": %%f, "p50": %%f, "p95": %%f, "p99": %%f, "socket_errors": %%d}\n',
+    summary.requests, n, c409, c5xx, summary.duration / 1e6,
     latency:percentile(50) / 1000, latency:percentile(95) / 1000, latency:percentile(99) / 1000,
     summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout))
 end
@@ -437,7 +442,8 @@ def bench(kind: str, args, workdir: Path) -> tuple[list[list[str]], list[str]]:
                 f"{fl['rate']:.0f}",
                 f"{fl['p50']:.1f} / {fl['p95']:.1f} / {fl['p99']:.1f}",
                 f"**{app_['rate'] / fl['rate']:.2f}**",
-                str(app_["requests"] - app_["created"]),
+                f"{app_['requests'] - app_['created']} ({app_['conflict_409']} × 409, "
+                f"{app_['server_5xx']} × 5xx)",
             ]
         )
     if args.storm:
@@ -483,7 +489,7 @@ def main() -> None:
         "floor/s",
         "floor p50 / p95 / p99 ms",
         "ratio",
-        "not 201",
+        "not 201 (of which 409 / 5xx)",
     ]
     lines = [
         f"# Load benchmark, {date.today().isoformat()}",
