@@ -30,7 +30,7 @@ from .services.accounts import AccountError, new_user, normalise_email
 from .services.assignment_spec import SpecError, export_yaml, import_message, import_reporting
 from .services.courses import CourseError, RosterError, course_by_code, create_course, import_roster
 from .services.demo import DEMO_PASSWORD, SIM_CODE, SIM_STUDENTS, seed_demo
-from .services.exports import FORMATS, export_lines, long_rows_query
+from .services.exports import FORMATS, export_lines, long_count
 from .services.gradebook import students_query
 from .services.variants import ProblemUnavailable
 
@@ -233,9 +233,7 @@ def register(app: Flask) -> None:
             return
         header_lines = {"canvas": 2, "wide": 1, "long": 1}[fmt]
         if fmt == "long":
-            length = db.session.scalar(
-                sa.select(sa.func.count()).select_from(long_rows_query(course).subquery())
-            )
+            length = long_count(course)
         else:
             length = db.session.scalar(
                 sa.select(sa.func.count()).select_from(students_query(course).subquery())

@@ -1,6 +1,8 @@
 """Grade exports as CSV, streamed row by row (never built whole in memory): ``canvas``
 (Canvas's gradebook import), ``wide`` (a row per student) and ``long`` (a row per
-submission). Cells from user text are neutralised against spreadsheet formulas."""
+submission, then a row per instructor override in force, whose Attempt is "override" and
+whose Raw answer gives its reason, so that the long file accounts for every credited score
+the other two show). Cells from user text are neutralised against spreadsheet formulas."""
 
 from __future__ import annotations
 
@@ -18,6 +20,7 @@ from ..models import (
     Course,
     Enrollment,
     ProblemTemplate,
+    ScoreOverride,
     Submission,
     User,
     Variant,
@@ -154,17 +157,79 @@ def _long_cells(row) -> list:
     ]
 
 
+def override_rows_query(course: Course):
+    """The overrides in force (the newest per student and problem, not removed) on the
+    course's graded assignments, with what a long row shows, in the long file's order."""
+    ids = [a.id for a in graded_assignments(course)]
+    newest = (
+        sa.select(sa.func.max(ScoreOverride.id))
+        .join(AssignmentProblem, ScoreOverride.assignment_problem_id == AssignmentProblem.id)
+        .where(AssignmentProblem.assignment_id.in_(ids))
+        .group_by(ScoreOverride.assignment_problem_id, ScoreOverride.user_id)
+    )
+    return (
+        sa.select(
+            User.name,
+            User.email,
+            Enrollment.section,
+            Assignment.title,
+            AssignmentProblem.position,
+            ProblemTemplate.title,
+            ScoreOverride.changed_at,
+            ScoreOverride.score,
+            AssignmentProblem.points,
+            ScoreOverride.reason,
+        )
+        .select_from(ScoreOverride)
+        .join(AssignmentProblem, ScoreOverride.assignment_problem_id == AssignmentProblem.id)
+        .join(ProblemTemplate, AssignmentProblem.template_id == ProblemTemplate.id)
+        .join(Assignment, AssignmentProblem.assignment_id == Assignment.id)
+        .join(User, ScoreOverride.user_id == User.id)
+        .join(Enrollment, sa.and_(Enrollment.user_id == User.id, Enrollment.course_id == course.id))
+        .where(
+            ScoreOverride.id.in_(newest),
+            ScoreOverride.score.is_not(None),
+            Enrollment.role == "student",
+        )
+        .order_by(User.name, User.id, Assignment.id, AssignmentProblem.position)
+    )
+
+
+def _override_cells(row) -> list:
+    name, email, section, a_title, pos, p_title, at, score, points, reason = row
+    return [
+        safe(name),
+        safe(email),
+        safe(section),
+        safe(a_title),
+        safe(f"{pos}. {p_title}"),
+        "override",
+        at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        f"{score:.4f}",
+        f"{score * points:.2f}",
+        safe(f"override: {reason}"),
+        "",
+    ]
+
+
+def _override_rows(course: Course) -> list[list]:
+    """The override rows (few: one per override in force), read at once."""
+    return [_override_cells(row) for row in db.session.execute(override_rows_query(course))]
+
+
 def long_rows(course: Course) -> Iterator[list]:
     yield LONG_HEADER
     query = _long_query(course).execution_options(yield_per=1000)
     for row in db.session.execute(query):
         yield _long_cells(row)
+    yield from _override_rows(course)
 
 
 def long_count(course: Course) -> int:
-    """How many rows (submissions) the long CSV has, without its header."""
-    return db.session.scalar(
-        sa.select(sa.func.count()).select_from(long_rows_query(course).subquery())
+    """How many rows the long CSV has (submissions, then overrides), without its header."""
+    return sum(
+        db.session.scalar(sa.select(sa.func.count()).select_from(q.subquery()))
+        for q in (long_rows_query(course), override_rows_query(course).order_by(None))
     )
 
 
@@ -185,6 +250,10 @@ def long_text(
         buf.truncate()
         if progress:
             progress(len(rows))
+    overrides = _override_rows(course)
+    writer.writerows(overrides)
+    if progress and overrides:
+        progress(len(overrides))
     rest = buf.getvalue()
     if rest:
         yield rest

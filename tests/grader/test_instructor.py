@@ -21,6 +21,7 @@ from grader.models import (
 )
 from grader.services import jobs
 from grader.services.assignment_spec import export_yaml, import_assignment
+from grader.services.exports import export_lines
 from grader.services.submissions import submit
 from grader.services.variants import get_or_create_variant
 from tests.helpers import login, post
@@ -441,6 +442,90 @@ def test_long_csv_cell_by_cell(client, staff, small_class):
         ["1. shape_check #1", "1", "2026-11-20T12:03:00Z", "1.0000", "4.00"],
         ["1. shape_check #1", "2", "2026-11-20T12:04:00Z", "0.5000", "2.00"],
     ]
+
+
+def test_long_csv_has_a_row_per_override_in_force(client, staff, small_class):
+    """Issue 12, item 12: the long file accounts for the overrides the gradebook and the wide
+    file count. Alan gets 8 of 10 on problem 1 (over his 3.33) and 4 of 5 on problem 2
+    (never attempted); Ada's override on problem 1 is removed again: no row for it."""
+    from grader.models import ScoreOverride, User
+
+    hw = db.session.scalar(sa.select(Assignment).where(Assignment.title == "Homework 1"))
+    alan = db.session.scalar(sa.select(User).where(User.name == "Alan Turing"))
+    ada = db.session.scalar(sa.select(User).where(User.name == "Ada Lovelace"))
+    at = T0 + timedelta(days=9)
+    p1, p2 = hw.problems
+    db.session.add_all(
+        [
+            ScoreOverride(
+                assignment_problem_id=p1.id, user_id=alan.id, score=0.5, reason="x", changed_at=at
+            ),
+            ScoreOverride(
+                assignment_problem_id=p1.id,
+                user_id=alan.id,
+                score=0.8,
+                reason="=regraded by hand",
+                changed_at=at,
+            ),
+            ScoreOverride(
+                assignment_problem_id=p2.id,
+                user_id=alan.id,
+                score=0.8,
+                reason="oral exam",
+                changed_at=at,
+            ),
+            ScoreOverride(
+                assignment_problem_id=p1.id, user_id=ada.id, score=0.2, reason="typo", changed_at=at
+            ),
+            ScoreOverride(
+                assignment_problem_id=p1.id,
+                user_id=ada.id,
+                score=None,
+                reason="undone",
+                changed_at=at,
+            ),
+        ]
+    )
+    db.session.commit()
+    c = as_user(client, "t@example.edu")
+    rows = read_csv(long_csv_by_job(c, staff.id))
+    assert len(rows) == 1 + 6 + 2
+    overrides = [r for r in rows if r[5] == "override"]
+    assert overrides == [
+        [
+            "Alan Turing",
+            "alan@example.edu",
+            "B",
+            "Homework 1",
+            "1. dense_forward #1",
+            "override",
+            "2026-11-29T12:00:00Z",
+            "0.8000",
+            "8.00",
+            "override: =regraded by hand",
+            "",
+        ],
+        [
+            "Alan Turing",
+            "alan@example.edu",
+            "B",
+            "Homework 1",
+            "2. param_count #2",
+            "override",
+            "2026-11-29T12:00:00Z",
+            "0.8000",
+            "4.00",
+            "override: oral exam",
+            "",
+        ],
+    ]
+    # the same rows through the in-request export the API uses
+    api_rows = read_csv("".join(export_lines(staff, "long")))
+    assert api_rows == rows
+    # the statistics count attempts only, and say so on both pages
+    for url in (f"/courses/{staff.id}/stats", f"/courses/{staff.id}/stats/assignments/{hw.id}"):
+        words = " ".join(c.get(url).get_data(as_text=True).split())
+        assert "instructor overrides are not included (the gradebook and every CSV" in words
 
 
 def test_cli_export_grades(runner, staff, small_class, tmp_path):
