@@ -195,29 +195,20 @@ def copy_template(course_id: int, template_id: int):
     return redirect(url_for("instructor.edit_template", course_id=course.id, template_id=copy.id))
 
 
-def _preview_variant(course, t, form: PreviewForm) -> tuple[dict | None, int, str | None]:
-    """The numbers a preview shows: a student's stored variant (``student_id``) or the
-    variant of ``seed``; (None, seed, None) with a flashed reason when there are none."""
-    form.student_id.choices = pairs([(0, "—"), *authoring.students_of(course.id)])
-    # A GET form: its errors are shown next to its fields, and the page falls back to seed 0
-    # (or no student) rather than refusing.
-    form.seed.validate(form)
-    if form.student_id.raw_data:
-        form.student_id.validate(form)
-    seed, student_id = form.read()
+def _preview_variant(course, t, seed: int, student_id: int) -> tuple[dict | None, int, str, str]:
+    """The numbers a preview shows: the student's stored variant (``student_id``) or the
+    variant of ``seed``. Returns (params or None, seed, what they are, why not: "" if
+    none); the page says why, the plot only answers 404."""
+    why = ""
     if student_id:
         v = authoring.students_variant(course, t, student_id)
         if v is not None:
-            return v.params, v.seed, "stored variant of the student"
-        flash(
-            "That student has no variant of this template yet (they have not opened it).",
-            "error",
-        )
+            return v.params, v.seed, "stored variant of the student", ""
+        why = "That student has no variant of this template yet (they have not opened it)."
     try:
-        return problems.get(t.kind).generate(seed, t.config).params, seed, f"seed {seed}"
+        return problems.get(t.kind).generate(seed, t.config).params, seed, f"seed {seed}", why
     except problems.ConfigError as exc:
-        flash(as_sentence(str(exc)), "error")
-        return None, seed, None
+        return None, seed, f"seed {seed}", as_sentence(str(exc))
 
 
 @bp.route("/courses/<int:course_id>/templates/<int:template_id>", methods=["GET", "POST"])
@@ -229,8 +220,17 @@ def preview(course_id: int, template_id: int):
     course, role = course_for(current_user, course_id, *STAFF_ROLES)
     t = template_in(course.id, template_id)
     form = PreviewForm(request.values)
+    form.student_id.choices = pairs([(0, "—"), *authoring.students_of(course.id)])
+    # A GET form: its errors are shown next to its fields, and the page falls back to seed 0
+    # (or no student) rather than refusing.
+    form.seed.validate(form)
+    if form.student_id.raw_data:
+        form.student_id.validate(form)
     kind = problems.get(t.kind)
-    variant_params, seed, source = _preview_variant(course, t, form)
+    seed, student_id = form.read()
+    variant_params, seed, source, why = _preview_variant(course, t, seed, student_id)
+    if why:
+        flash(why, "error")
     problem = check_template(t.kind, t.config or {}, t.policy or {})
     if problem:  # e.g. saved before the engine checked it: students cannot open it now
         flash(
@@ -290,7 +290,7 @@ def preview(course_id: int, template_id: int):
         source=source,
         rule=rule,
         seed=seed,
-        student_id=form.read()[1],
+        student_id=student_id,
         try_form=TryForm(formdata=None),
         **context,
     )
@@ -302,7 +302,7 @@ def preview_plot(course_id: int, template_id: int):
     """The preview's plot, for the same seed or student as the page."""
     course, _role = course_for(current_user, course_id, *STAFF_ROLES)
     t = template_in(course.id, template_id)
-    params, _seed, _source = _preview_variant(course, t, PreviewForm(request.args))
+    params, *_ = _preview_variant(course, t, *PreviewForm(request.args).read())
     args = plot_for(t.kind, params) if params is not None else None
     if args is None:
         abort(404)

@@ -141,24 +141,10 @@ def seed_demo() -> Course | None:
 
     # Practice with new numbers on every "new variant": the homework's own templates
     # (drawn at random), not pinned examples, whose numbers never change.
-    practice = Assignment(
-        course=course,
-        title="Practice: dense layers with new numbers",
-        mode="practice",
-        solution_release="after_attempts",
-        max_attempts=None,
-        published=True,
-    )
+    practice = practice_set(course, "Practice: dense layers with new numbers")
     for pos, label in enumerate(["A", "B", "C"], 1):
         practice.problems.append(AssignmentProblem(position=pos, points=1, template=like[label]))
-    examples = Assignment(
-        course=course,
-        title="Practice: the lecture's examples",
-        mode="practice",
-        solution_release="after_attempts",
-        max_attempts=None,
-        published=True,
-    )
+    examples = practice_set(course, "Practice: the lecture's examples")
     for pos, (title, fixed) in enumerate(
         [
             ("Worked example", WORKED_EXAMPLE),
@@ -179,6 +165,18 @@ def seed_demo() -> Course | None:
     db.session.commit()
     seed_simulated_class(user("instructor@example.edu", "Demo Instructor"))
     return course
+
+
+def practice_set(course: Course, title: str) -> Assignment:
+    """A published practice assignment: unlimited attempts, solutions after an attempt."""
+    return Assignment(
+        course=course,
+        title=title,
+        mode="practice",
+        solution_release="after_attempts",
+        max_attempts=None,
+        published=True,
+    )
 
 
 def seed_simulated_class(instructor: User) -> Course | None:

@@ -90,33 +90,48 @@ def wide_rows(course: Course) -> Iterator[list]:
         ]
 
 
-def long_rows_query(course: Course):
-    """Every submission to the course's graded assignments, with what a long row shows."""
+# What every long row starts with: the student and the problem.
+_STUDENT_PROBLEM = (
+    User.name,
+    User.email,
+    Enrollment.section,
+    Assignment.title,
+    AssignmentProblem.position,
+    ProblemTemplate.title,
+)
+
+
+def _long_select(course: Course, source, problem_id, user_id, *columns):
+    """``_STUDENT_PROBLEM`` and ``columns`` for the rows of ``source`` (whose problem and
+    student are ``problem_id`` and ``user_id``) on the course's graded assignments, for
+    its students only."""
     ids = [a.id for a in graded_assignments(course)]
     return (
-        sa.select(
-            User.name,
-            User.email,
-            Enrollment.section,
-            Assignment.title,
-            AssignmentProblem.position,
-            ProblemTemplate.title,
-            Submission.attempt,
-            Submission.created_at,
-            Submission.score,
-            AssignmentProblem.points,
-            Submission.raw,
-            Submission.misconceptions,
-        )
-        .select_from(Submission)
-        .join(Variant, Submission.variant_id == Variant.id)
-        .join(AssignmentProblem, Variant.assignment_problem_id == AssignmentProblem.id)
+        sa.select(*_STUDENT_PROBLEM, *columns)
+        .select_from(source)
+        .join(AssignmentProblem, problem_id == AssignmentProblem.id)
         .join(ProblemTemplate, AssignmentProblem.template_id == ProblemTemplate.id)
         .join(Assignment, AssignmentProblem.assignment_id == Assignment.id)
-        .join(User, Variant.user_id == User.id)
+        .join(User, user_id == User.id)
         .join(Enrollment, sa.and_(Enrollment.user_id == User.id, Enrollment.course_id == course.id))
-        .where(Assignment.id.in_(ids), Enrollment.role == "student", Variant.number == 1)
+        .where(Assignment.id.in_(ids), Enrollment.role == "student")
     )
+
+
+def long_rows_query(course: Course):
+    """Every submission to the course's graded assignments, with what a long row shows."""
+    return _long_select(
+        course,
+        sa.join(Submission, Variant, Submission.variant_id == Variant.id),
+        Variant.assignment_problem_id,
+        Variant.user_id,
+        Submission.attempt,
+        Submission.created_at,
+        Submission.score,
+        AssignmentProblem.points,
+        Submission.raw,
+        Submission.misconceptions,
+    ).where(Variant.number == 1)
 
 
 LONG_HEADER = [
@@ -140,18 +155,23 @@ def _long_query(course: Course):
     )
 
 
+def _row_start(row) -> list:
+    """The cells every long row starts with, from its ``_STUDENT_PROBLEM`` columns."""
+    name, email, section, a_title, pos, p_title = row[: len(_STUDENT_PROBLEM)]
+    return [safe(name), safe(email), safe(section), safe(a_title), safe(f"{pos}. {p_title}")]
+
+
+def _credit(at, score: float, points: float) -> list:
+    """Submitted at, Score (fraction) and Points of a long row."""
+    return [at.strftime("%Y-%m-%dT%H:%M:%SZ"), f"{score:.4f}", f"{score * points:.2f}"]
+
+
 def _long_cells(row) -> list:
-    name, email, section, a_title, pos, p_title, attempt, at, score, points, raw, tags = row
+    attempt, at, score, points, raw, tags = row[len(_STUDENT_PROBLEM) :]
     return [
-        safe(name),
-        safe(email),
-        safe(section),
-        safe(a_title),
-        safe(f"{pos}. {p_title}"),
+        *_row_start(row),
         attempt,
-        at.strftime("%Y-%m-%dT%H:%M:%SZ"),
-        f"{score:.4f}",
-        f"{score * points:.2f}",
+        *_credit(at, score, points),
         safe(json.dumps(raw, ensure_ascii=False, sort_keys=True)),
         safe(";".join(tags or [])),
     ]
@@ -160,53 +180,31 @@ def _long_cells(row) -> list:
 def override_rows_query(course: Course):
     """The overrides in force (the newest per student and problem, not removed) on the
     course's graded assignments, with what a long row shows, in the long file's order."""
-    ids = [a.id for a in graded_assignments(course)]
-    newest = (
-        sa.select(sa.func.max(ScoreOverride.id))
-        .join(AssignmentProblem, ScoreOverride.assignment_problem_id == AssignmentProblem.id)
-        .where(AssignmentProblem.assignment_id.in_(ids))
-        .group_by(ScoreOverride.assignment_problem_id, ScoreOverride.user_id)
+    newest = sa.select(sa.func.max(ScoreOverride.id)).group_by(
+        ScoreOverride.assignment_problem_id, ScoreOverride.user_id
     )
     return (
-        sa.select(
-            User.name,
-            User.email,
-            Enrollment.section,
-            Assignment.title,
-            AssignmentProblem.position,
-            ProblemTemplate.title,
+        _long_select(
+            course,
+            ScoreOverride,
+            ScoreOverride.assignment_problem_id,
+            ScoreOverride.user_id,
             ScoreOverride.changed_at,
             ScoreOverride.score,
             AssignmentProblem.points,
             ScoreOverride.reason,
         )
-        .select_from(ScoreOverride)
-        .join(AssignmentProblem, ScoreOverride.assignment_problem_id == AssignmentProblem.id)
-        .join(ProblemTemplate, AssignmentProblem.template_id == ProblemTemplate.id)
-        .join(Assignment, AssignmentProblem.assignment_id == Assignment.id)
-        .join(User, ScoreOverride.user_id == User.id)
-        .join(Enrollment, sa.and_(Enrollment.user_id == User.id, Enrollment.course_id == course.id))
-        .where(
-            ScoreOverride.id.in_(newest),
-            ScoreOverride.score.is_not(None),
-            Enrollment.role == "student",
-        )
+        .where(ScoreOverride.id.in_(newest), ScoreOverride.score.is_not(None))
         .order_by(User.name, User.id, Assignment.id, AssignmentProblem.position)
     )
 
 
 def _override_cells(row) -> list:
-    name, email, section, a_title, pos, p_title, at, score, points, reason = row
+    at, score, points, reason = row[len(_STUDENT_PROBLEM) :]
     return [
-        safe(name),
-        safe(email),
-        safe(section),
-        safe(a_title),
-        safe(f"{pos}. {p_title}"),
+        *_row_start(row),
         "override",
-        at.strftime("%Y-%m-%dT%H:%M:%SZ"),
-        f"{score:.4f}",
-        f"{score * points:.2f}",
+        *_credit(at, score, points),
         safe(f"override: {reason}"),
         "",
     ]

@@ -56,6 +56,8 @@ def _page(a, ap, role, variant, *, status=200, raw=None, format_errors=None, for
     fields = kind.answer_fields(variant.params)
     last = variant.submissions[-1] if state.attempts_used else None
     shown = raw if raw is not None else (last.raw if last else {})
+    grids = {f["name"]: render.grid(f) for f in fields}
+    values = _flat_values(fields, shown)
     return render_template(
         "student/problem.html",
         a=a,
@@ -65,9 +67,9 @@ def _page(a, ap, role, variant, *, status=200, raw=None, format_errors=None, for
         state=state,
         kind=kind,
         fields=fields,
-        grids={f["name"]: render.grid(f) for f in fields},
-        values=(values := _flat_values(fields, shown)),
-        readings=_readings(fields, values, last.parsed) if last and raw is None else {},
+        grids=grids,
+        values=values,
+        readings=_readings(fields, grids, values, last.parsed) if last and raw is None else {},
         prompt=kind.prompt(variant.params),
         given=render.given(variant.kind, variant.params),
         activations=render.activation_names(variant.kind, variant.params),
@@ -222,7 +224,9 @@ def _spread(text: str, shape: list[int]) -> list | str:
     return entries if ok else text
 
 
-def _readings(fields: list[dict], values: dict[str, str], parsed: dict) -> dict[str, str]:
+def _readings(
+    fields: list[dict], grids: dict[str, list], values: dict[str, str], parsed: dict
+) -> dict[str, str]:
     """Input name → how its entry was read, where that differs from what was typed
     ("-16/2" read as −8), as WeBWorK and STACK show it after a submission."""
     out: dict[str, str] = {}
@@ -230,7 +234,7 @@ def _readings(fields: list[dict], values: dict[str, str], parsed: dict) -> dict[
         value = parsed.get(f["name"]) if isinstance(parsed, dict) else None
         if value is None or f["type"] != "number":
             continue
-        for row in render.grid(f):
+        for row in grids[f["name"]]:
             for cell in row:
                 number = _entry_of(value, cell["name"], f["name"])
                 typed = values.get(cell["name"], "").strip().replace("−", "-")

@@ -8,7 +8,7 @@ from werkzeug.datastructures import MultiDict
 
 import problems
 from grader.extensions import db
-from grader.models import ProblemTemplate, Submission, Variant
+from grader.models import ProblemTemplate, Submission, User, Variant
 from grader.services import render
 from tests.helpers import login, post
 from tests.problems.test_contract import configs
@@ -108,3 +108,17 @@ def test_a_student_cannot_post_to_the_preview(client, course):
     login(client, "s@example.edu")
     r = post(client, f"/courses/{c.id}/templates/{tid}", {"seed": "0", "ans-y-0": "1"})
     assert r.status_code == 403
+
+
+def test_the_preview_plot_leaves_no_message_for_the_next_page(client, course):
+    """The plot is an image: a student without a variant gives the page's message on the
+    page that asked, never a flash that surfaces on the next page."""
+    c, tid = course
+    login(client, "t@example.edu")
+    student = db.session.scalar(sa.select(User).where(User.email == "s@example.edu"))
+    r = client.get(f"/courses/{c.id}/templates/{tid}/plot.svg?student_id={student.id}")
+    assert r.status_code == 200  # the seed's plot instead
+    page = client.get(f"/courses/{c.id}/templates").get_data(as_text=True)
+    assert "has no variant of this template yet" not in page
+    page = client.get(f"/courses/{c.id}/templates/{tid}?student_id={student.id}")
+    assert "has no variant of this template yet" in page.get_data(as_text=True)
