@@ -6,6 +6,7 @@ wider than a phone's screen (mathematics and tables scroll inside their own box)
 import pytest
 
 from grader.extensions import db
+from grader.services import jobs
 from grader.services.submissions import submit
 from tests.helpers import CHROMIUM, CHROMIUM_ARGS, TEST_PASSWORD, require_browser
 
@@ -34,7 +35,9 @@ def site(live_server, make_course, make_user, enrol, make_assignment):
     )
     submit(a.problems[0], ada, {"z": [-1, 5, 4], "y": [-1, 5, 4]})  # a wrong y₁: marks shown
     db.session.commit()
-    ids = {"c": course.id, "a": a.id, "p": a.problems[0].id, "p2": a.problems[1].id}
+    job, _created = jobs.start("export_long", course, teacher)  # a finished job, with its log
+    jobs.run_pending()
+    ids = {"c": course.id, "a": a.id, "p": a.problems[0].id, "p2": a.problems[1].id, "job": job.id}
     ids |= {"t": a.problems[1].template_id, "ada": ada.id}
     return live_server, ids
 
@@ -60,6 +63,8 @@ def pages(ids) -> dict[str, list[str]]:
         f"/courses/{c}/gradebook/students/{ids['ada']}",
         f"/courses/{c}/stats",
         f"/courses/{c}/stats/assignments/{a}",
+        f"/courses/{c}/jobs",
+        f"/courses/{c}/jobs/{ids['job']}",
     ]
     return {"ada@example.edu": student, "t@example.edu": staff}
 
@@ -96,7 +101,7 @@ def test_no_page_has_a_serious_accessibility_violation_or_scrolls_sideways(site,
                 _audit(axe, page, who, url, found, wide)
         _audit(axe, anonymous, "anonymous", "/login", found, wide)
         browser.close()
-    assert len(checked) == 17
+    assert len(checked) == 19
     assert not found, "\n".join(found)
     assert not wide, wide
 
