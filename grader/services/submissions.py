@@ -4,8 +4,9 @@ transaction. Format errors are returned, not stored, and use no attempt."""
 
 from __future__ import annotations
 
+import functools
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -236,22 +237,33 @@ class Target:
     variant: Variant | None
     standing: Standing
     earlier: Submission | None = None
+    previous: Previous | None = None
 
 
-def target_for(
-    user: User, assignment_id: int, problem_id: int, idempotency_key: str | None = None
-) -> Target:
-    """The target of an attempt on ``problem_id`` of ``assignment_id``, in one query
-    (assignment, problem, template, role, extension, current variant, quiz start and the
-    earlier attempt with this key). NotFound or Forbidden as ``assignment_for`` and
-    ``problem_for`` say (a refusal is worked out again by them, so its reason is theirs)."""
+@dataclass
+class Previous:
+    """The variant's latest attempt as ``target_for`` found it: its number, id and parsed
+    answer (enough to tell whether a new answer is the same again)."""
+
+    attempt: int
+    id: int
+    parsed: Any
+
+
+@functools.cache
+def _target_query(keyed: bool) -> sa.Select:
+    """The one query of ``target_for``, built once (with bind parameters ``user_id``,
+    ``assignment_id``, ``problem_id`` and, if ``keyed``, ``key``): building a statement of
+    this size costs about as much as running it."""
+    user_id = sa.bindparam("user_id", type_=sa.Integer)
     quiz_started = (
         sa.select(sa.func.min(Variant.created_at))
         .join(AssignmentProblem, Variant.assignment_problem_id == AssignmentProblem.id)
-        .where(AssignmentProblem.assignment_id == Assignment.id, Variant.user_id == user.id)
+        .where(AssignmentProblem.assignment_id == Assignment.id, Variant.user_id == user_id)
         .correlate(Assignment)
         .scalar_subquery()
     )
+    previous = sa.orm.aliased(Submission, name="previous")
     query = (
         sa.select(
             AssignmentProblem,
@@ -265,21 +277,29 @@ def target_for(
                 ),
                 else_=sa.null(),
             ),
+            previous.id,
+            previous.parsed,
         )
         .join(Assignment, AssignmentProblem.assignment_id == Assignment.id)
         .join(ProblemTemplate, AssignmentProblem.template_id == ProblemTemplate.id)
         .outerjoin(
             Enrollment,
-            (Enrollment.course_id == Assignment.course_id) & (Enrollment.user_id == user.id),
+            (Enrollment.course_id == Assignment.course_id) & (Enrollment.user_id == user_id),
         )
         .outerjoin(
-            Extension, (Extension.assignment_id == Assignment.id) & (Extension.user_id == user.id)
+            Extension, (Extension.assignment_id == Assignment.id) & (Extension.user_id == user_id)
         )
         .outerjoin(
             Variant,
-            (Variant.assignment_problem_id == AssignmentProblem.id) & (Variant.user_id == user.id),
+            (Variant.assignment_problem_id == AssignmentProblem.id) & (Variant.user_id == user_id),
         )
-        .where(AssignmentProblem.id == problem_id, AssignmentProblem.assignment_id == assignment_id)
+        .outerjoin(
+            previous, (previous.variant_id == Variant.id) & (previous.attempt == Variant.attempts)
+        )
+        .where(
+            AssignmentProblem.id == sa.bindparam("problem_id", type_=sa.Integer),
+            AssignmentProblem.assignment_id == sa.bindparam("assignment_id", type_=sa.Integer),
+        )
         .options(
             sa.orm.contains_eager(AssignmentProblem.assignment),
             sa.orm.contains_eager(AssignmentProblem.template),
@@ -287,21 +307,39 @@ def target_for(
         .order_by(Variant.number.desc())
         .limit(1)
     )
-    keyed = idempotency_key is not None and 0 < len(idempotency_key) <= MAX_KEY
     if keyed:
         query = query.add_columns(Submission).outerjoin(
             Submission,
-            (Submission.variant_id == Variant.id) & (Submission.idempotency_key == idempotency_key),
+            (Submission.variant_id == Variant.id)
+            & (Submission.idempotency_key == sa.bindparam("key", type_=sa.String)),
         )
-    row = db.session.execute(query).first()
+    return query
+
+
+def target_for(
+    user: User, assignment_id: int, problem_id: int, idempotency_key: str | None = None
+) -> Target:
+    """The target of an attempt on ``problem_id`` of ``assignment_id``, in one query
+    (assignment, problem, template, role, extension, current variant, quiz start, the
+    variant's latest attempt's answer and the earlier attempt with this key). NotFound or
+    Forbidden as ``assignment_for`` and ``problem_for`` say (a refusal is worked out again
+    by them, so its reason is theirs)."""
+    keyed = idempotency_key is not None and 0 < len(idempotency_key) <= MAX_KEY
+    params = {"user_id": user.id, "assignment_id": assignment_id, "problem_id": problem_id}
+    if keyed:
+        params["key"] = idempotency_key
+    row = db.session.execute(_target_query(keyed), params).first()
     role = None
     if row is not None:
         role = "instructor" if user.is_admin else row[1]
     if row is None or role is None or not (row[0].assignment.published or is_staff(role)):
         return _target_refused(user, assignment_id, problem_id)
-    ap, _role, ext, variant, started = row[:5]
+    ap, _role, ext, variant, started, previous_id, previous_parsed = row[:7]
     standing = Standing(_dates(ap.assignment, ext), _quiz_end(ap.assignment, started))
-    return Target(ap.assignment, ap, role, variant, standing, row[5] if keyed else None)
+    previous = None
+    if variant is not None and previous_id is not None:
+        previous = Previous(variant.attempts, previous_id, previous_parsed)
+    return Target(ap.assignment, ap, role, variant, standing, row[7] if keyed else None, previous)
 
 
 def _target_refused(user: User, assignment_id: int, problem_id: int) -> Target:
@@ -370,38 +408,30 @@ def submit(
         if state.refusal is not None:
             raise state.refusal
         attempt, late = state.attempts_used + 1, state.late_now
-        if state.attempts_used:
+        if state.attempts_used and _same_as_previous(variant, state.attempts_used, grade, target):
             previous = _previous(variant, state.attempts_used)
-            if previous is not None and previous.parsed == grade.parsed:
+            if previous is not None:
                 # The very same answer again (read to the same numbers): it costs no
                 # attempt and is not stored again; the student is told which attempt it is.
                 return Submitted(previous, True, ap, user, variant, standing, same=True)
-        sub = Submission(
-            **submission_row(
-                variant_id=variant.id,
-                assignment_problem_id=ap.id,
-                attempt=attempt,
-                raw=answers,
-                parsed=grade.parsed,
-                raw_score=grade.score,
-                score=credited_score(ap.assignment, grade.score, attempt, late),
-                results=grade.results,
-                misconceptions=grade.misconceptions,
-                feedback=grade.feedback,
-                late=late,
-                created_at=now_,
-                normalised=normalise(grade.parsed),
-                idempotency_key=idempotency_key,
-            ),
-            tags=[
-                SubmissionTag(tag=t, assignment_problem_id=ap.id, user_id=user.id)
-                for t in grade.misconceptions
-            ],
+        row = submission_row(
+            variant_id=variant.id,
+            assignment_problem_id=ap.id,
+            attempt=attempt,
+            raw=answers,
+            parsed=grade.parsed,
+            raw_score=grade.score,
+            score=credited_score(ap.assignment, grade.score, attempt, late),
+            results=grade.results,
+            misconceptions=grade.misconceptions,
+            feedback=grade.feedback,
+            late=late,
+            created_at=now_,
+            normalised=normalise(grade.parsed),
+            idempotency_key=idempotency_key,
         )
-        db.session.add(sub)
-        note_attempt(variant, sub.attempt, sub.score, sub.raw_score, sub.created_at)
         try:
-            commit_keeping_state()  # the answer is built from these objects, no query
+            sub = _store(row, grade.misconceptions, user.id, variant)
             return Submitted(sub, False, ap, user, variant, standing)
         except sa.exc.IntegrityError:
             db.session.rollback()
@@ -415,6 +445,36 @@ def submit(
     raise SubmissionRefused(
         409, "conflict", "Another submission was being saved at the same time; send it again."
     )
+
+
+def _store(row: dict[str, Any], tags: list[str], user_id: int, variant: Variant) -> Submission:
+    """Write one graded attempt and commit: the submission, its misconception tags and the
+    variant's new summary, as three plain statements (no unit of work to work out). The
+    variant in memory gets the summary as committed; the submission returned is built from
+    ``row`` and its new id, detached, for the answer to the client (no query after the
+    commit)."""
+    sub_id = db.session.execute(_INSERT_SUBMISSION, row).scalar_one()
+    if tags:
+        db.session.execute(
+            sa.insert(SubmissionTag.__table__),
+            [
+                {
+                    "submission_id": sub_id,
+                    "tag": t,
+                    "assignment_problem_id": row["assignment_problem_id"],
+                    "user_id": user_id,
+                }
+                for t in tags
+            ],
+        )
+    summary = Summary(**{name: getattr(variant, name) for name in SUMMARY_FIELDS})
+    note_attempt(summary, row["attempt"], row["score"], row["raw_score"], row["created_at"])
+    values = asdict(summary)
+    db.session.execute(_UPDATE_SUMMARY, {"variant_id": variant.id, **values})
+    commit_keeping_state()  # the answer is built from these objects, no query
+    for name, value in values.items():  # as stored: nothing left for a flush to write
+        sa.orm.attributes.set_committed_value(variant, name, value)
+    return Submission(id=sub_id, **row)
 
 
 def credited_score(assignment: Assignment, raw_score: float, attempt: int, late: bool) -> float:
@@ -478,6 +538,15 @@ class Summary:
     correct: bool = False
     first_correct_attempt: int | None = None
     first_correct_at: datetime | None = None
+
+
+SUMMARY_FIELDS = tuple(f.name for f in fields(Summary))
+_INSERT_SUBMISSION = sa.insert(Submission.__table__).returning(Submission.__table__.c.id)
+_UPDATE_SUMMARY = (
+    sa.update(Variant.__table__)
+    .where(Variant.__table__.c.id == sa.bindparam("variant_id"))
+    .values({name: sa.bindparam(name) for name in SUMMARY_FIELDS})
+)
 
 
 def note_attempt(
@@ -580,6 +649,17 @@ def normalise(parsed: dict) -> str:
         return v
 
     return json.dumps({k: r(v) for k, v in parsed.items()}, sort_keys=True)
+
+
+def _same_as_previous(variant: Variant, attempt: int, grade, target: Target | None) -> bool:
+    """Whether ``grade`` read the answer to the same numbers as the variant's attempt
+    number ``attempt`` (its latest): from what ``target_for`` loaded when that is the
+    attempt it saw, else from the database."""
+    known = target.previous if target is not None and target.variant is variant else None
+    if known is not None and known.attempt == attempt:
+        return known.parsed == grade.parsed
+    previous = _previous(variant, attempt)
+    return previous is not None and previous.parsed == grade.parsed
 
 
 def _previous(variant: Variant, attempt: int) -> Submission | None:
