@@ -7,12 +7,13 @@ The floor is a bare Flask app that parses the same JSON, compares the answers wi
 using numpy and does one INSERT + commit on the same database: what any grader must do.
 The ratio (this project / floor) is what to watch; the absolute figures depend on the
 machine. Load comes from ``wrk`` (C, with a Lua script: every request has its own student,
-token and Idempotency-Key, right and wrong answers alternate); it must be installed
+token and Idempotency-Key, right and wrong answers alternate, and no answer is the
+student's previous one again); it must be installed
 (``apt-get install wrk``). Afterwards every 201 is checked to be stored exactly once.
 
     .venv/bin/python bench/bench_load.py [--db sqlite|postgresql|both] [--duration 10]
 
-Writes the tables to bench/results/<date>-load.md and prints them.
+Writes the tables to bench/results/<date>-load.md (or ``--out``) and prints them.
 """
 
 from __future__ import annotations
@@ -174,14 +175,19 @@ def seed(url: str, students: int, storm: int) -> dict:
         for u in people[:students]:
             raw, _token = issue_token(u)
             (variant,) = variants_for([ap], u)
-            right = {"answers": variant.answers}
-            wrong = {"answers": {k: [x + 1.0 for x in v] for k, v in variant.answers.items()}}
+            # The first entry is a placeholder that the load generator fills with a number
+            # of its own for each request (the key plus a few 1e-9, still right; or the key
+            # plus 1 plus the request's counter, wrong), so no answer repeats the student's
+            # previous one (an answer given twice in a row is not stored again).
+            first = next(iter(variant.answers))
+            template = {k: list(v) for k, v in variant.answers.items()}
+            template[first][0] = "@@"
             loaders.append(
                 {
                     "token": raw,
                     "path": f"/api/v1/assignments/{load_a.id}/problems/{ap.id}/submissions",
-                    "right": json.dumps(right),
-                    "wrong": json.dumps(wrong),
+                    "body": json.dumps({"answers": template}),
+                    "first": variant.answers[first][0],
                     "key": variant.answers,
                 }
             )
@@ -267,7 +273,8 @@ function request()
   counter = counter + 1
   local i = ((counter * 7 + tid * 31) %% #reqs) + 1
   local r = reqs[i]
-  local body = (counter %% 2 == 0) and r[3] or r[4]
+  local first = (counter %% 2 == 0) and (r[4] + (counter %% 997) * 1e-9) or (r[4] + 1 + counter)
+  local body = string.gsub(r[3], '"@@"', string.format("%%.17g", first))
   local path = floor and ("/floor/" .. (i - 1)) or r[2]
   return wrk.format("POST", path, {
     ["Content-Type"] = "application/json",
@@ -308,7 +315,8 @@ def run_wrk(
         "{"
         + ",".join(
             "{"
-            + ",".join(lua_string(x) for x in (r["token"], r["path"], r["right"], r["wrong"]))
+            + ",".join(lua_string(x) for x in (r["token"], r["path"], r["body"]))
+            + f",{r['first']!r}"
             + "}"
             for r in loaders
         )
@@ -466,6 +474,9 @@ def main() -> None:
     parser.add_argument("--storm", type=int, default=300)
     parser.add_argument("--duration", type=int, default=10, help="seconds per wrk run")
     parser.add_argument("--connections", type=int, nargs="+", default=[50, 200])
+    parser.add_argument(
+        "--out", help="where to write the tables (default bench/results/<date>-load.md)"
+    )
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         sys.exit("wrk is needed: apt-get install wrk")
@@ -508,7 +519,7 @@ def main() -> None:
         "",
     ]
     text = "\n".join(lines)
-    out = ROOT / "bench" / "results" / f"{date.today().isoformat()}-load.md"
+    out = Path(args.out) if args.out else ROOT / "bench" / "results" / f"{date.today()}-load.md"
     out.parent.mkdir(exist_ok=True)
     out.write_text(text)
     print(text)
