@@ -70,8 +70,8 @@ def bearer_token():
         return None
     header = request.headers.get("Authorization", "")
     scheme, _, raw = header.partition(" ")
-    token = token_from(raw.strip()) if scheme.lower() == "bearer" else None
-    if token is None:
+    bearer = token_from(raw.strip()) if scheme.lower() == "bearer" else None
+    if bearer is None:
         response = jsonify(
             {
                 "error": "unauthorized",
@@ -80,8 +80,8 @@ def bearer_token():
         )
         response.headers["WWW-Authenticate"] = 'Bearer realm="api"'
         return response, 401
-    g.api_token = token
-    g.api_user = token.user
+    g.api_token_id = bearer.token_id
+    g.api_user = bearer.user
     return None
 
 
@@ -120,7 +120,7 @@ def create_token():
 
 @bp.delete("/tokens/current")
 def delete_token():
-    revoke(g.api_token)
+    revoke(g.api_token_id)
     return "", 204
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import secrets
+from dataclasses import dataclass
 from datetime import timedelta
 
 import sqlalchemy as sa
@@ -31,27 +32,40 @@ def issue_token(user: User, days: int = TOKEN_DAYS) -> tuple[str, ApiToken]:
     return raw, token
 
 
+@dataclass(frozen=True)
+class Bearer:
+    """Who a live token speaks for: the user (loaded) and the token's id."""
+
+    user: User
+    token_id: int
+
+
 @functools.cache
 def _token_query() -> sa.Select:
-    """The token with its user, in one query: built once (``token_from`` runs before every
-    API request)."""
+    """The token's user and the token's own columns, in one query: built once
+    (``token_from`` runs before every API request) and loading one entity, not two."""
     return (
-        sa.select(ApiToken)
-        .options(sa.orm.joinedload(ApiToken.user, innerjoin=True))
+        sa.select(User, ApiToken.id, ApiToken.revoked_at, ApiToken.expires_at)
+        .join(ApiToken, ApiToken.user_id == User.id)
         .where(ApiToken.token_hash == sa.bindparam("token_hash", type_=sa.String))
     )
 
 
-def token_from(raw: str) -> ApiToken | None:
-    """The live (unexpired, unrevoked) token for ``raw``, with its user loaded, or None."""
+def token_from(raw: str) -> Bearer | None:
+    """The user of the live (unexpired, unrevoked) token ``raw``, or None."""
     if not raw or len(raw) > 200:
         return None
-    token = db.session.scalar(_token_query(), {"token_hash": _hash(raw)})
-    if token is None or token.revoked_at is not None or token.expires_at <= utcnow():
+    row = db.session.execute(_token_query(), {"token_hash": _hash(raw)}).first()
+    if row is None:
         return None
-    return token
+    user, token_id, revoked_at, expires_at = row
+    if revoked_at is not None or expires_at <= utcnow():
+        return None
+    return Bearer(user, token_id)
 
 
-def revoke(token: ApiToken) -> None:
-    token.revoked_at = utcnow()
+def revoke(token_id: int) -> None:
+    db.session.execute(
+        sa.update(ApiToken).where(ApiToken.id == token_id).values(revoked_at=utcnow())
+    )
     db.session.commit()
