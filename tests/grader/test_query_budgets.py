@@ -126,7 +126,7 @@ PAGES = [
     (
         "extensions page (instructor)",
         page("instructor", "/courses/{w.course_id}/assignments/{w.assignment_id}/extensions"),
-        6,
+        8,  # 6, and the overrides in force (the problems, the newest overrides with students)
     ),
     ("gradebook page", page("instructor", "/courses/{w.course_id}/gradebook"), 12),
     ("API me", api("student", "/api/v1/me"), 1),
