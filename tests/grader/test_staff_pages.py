@@ -145,7 +145,9 @@ def test_overrides_are_shown_in_points_wherever_staff_see_them(teacher, klass):
     assert "<strong>18.00 / 30 pts</strong> (override)" in page
     assert "override 18.00 / 30 pts — oral exam" in page
     ext = c.get(f"/courses/{course.id}/assignments/{klass['hw'].id}/extensions")
-    (overrides,) = [t for t in tables(ext.get_data(as_text=True), "") if t[0][:2] == ["Student", "Email"]]
+    (overrides,) = [
+        t for t in tables(ext.get_data(as_text=True), "") if t[0][:2] == ["Student", "Email"]
+    ]
     assert overrides[1][:5] == [
         "Student 2",
         "s2@example.edu",
@@ -212,9 +214,7 @@ def test_gradebook_sorts_by_each_column(teacher, klass):
 
 
 def test_the_sorted_column_says_so_and_its_button_reverses_it(teacher, klass):
-    page = teacher.get(f"/courses/{klass['course'].id}/gradebook?sort=name").get_data(
-        as_text=True
-    )
+    page = teacher.get(f"/courses/{klass['course'].id}/gradebook?sort=name").get_data(as_text=True)
     heading = re.search(r'<th scope="col" aria-sort="(\w+)">\s*<form[^>]*>(.*?)</form>', page, re.S)
     assert heading and heading.group(1) == "ascending"
     assert 'name="dir" value="desc"' in heading.group(2)
