@@ -419,8 +419,9 @@ def by_text(
 
     def key(row):
         uid, name, email, sec = row
-        first = {"name": name, "email": email, "section": sec}[column]
-        return (natural_key(first), natural_key(name), uid)
+        if column == "name":
+            return (natural_key(name), uid)
+        return (natural_key(email if column == "email" else sec), natural_key(name), uid)
 
     keyed.sort(key=key, reverse=reverse)
     ids = [row[0] for row in keyed[start:stop]]
@@ -584,13 +585,14 @@ def overrides_of(a: Assignment) -> list[tuple[ScoreOverride, AssignmentProblem, 
     return out
 
 
+_DIGITS = re.compile(r"(\d+)")
+
+
 def natural_key(text: str) -> tuple:
-    """Sorts text as people do: "Student 2" before "Student 10", case aside."""
-    return tuple(
-        (0, int(part), "") if part.isdigit() else (1, 0, part)
-        for part in re.split(r"(\d+)", (text or "").casefold())
-        if part
-    )
+    """Sorts text as people do: "Student 2" before "Student 10", case aside. Splitting at
+    runs of digits alternates text and numbers, so two keys compare part by part."""
+    parts = _DIGITS.split((text or "").casefold())
+    return tuple(int(p) if i % 2 else p for i, p in enumerate(parts))
 
 
 def course_problem(course_id: int, problem_id: int) -> AssignmentProblem:
