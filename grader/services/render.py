@@ -183,17 +183,28 @@ def entry_labels(field: dict) -> list[str]:
     return [cell["label"] for row in grid(field) for cell in row]
 
 
-def _entries(value, n: int) -> list:
-    """``value`` as ``n`` entries in reading order; a value of another size (a transposed
-    matrix, a list where a number was asked) stands whole in the first, None after."""
-    flat = value
-    if isinstance(value, list):
-        flat = [v for row in value for v in (row if isinstance(row, list) else [row])]
-        if len(flat) == n:
-            return flat
-    elif n == 1:
+def _entries(value, shape: list[int]) -> list:
+    """``value`` as the entries of an answer of ``shape`` in reading order; a value of
+    another shape (a transposed matrix, a list where a number was asked) stands whole in
+    the first entry, None in the others."""
+    n = int(np.prod(shape)) if shape else 1
+    if not shape and not isinstance(value, list):
         return [value]
+    try:
+        same = list(np.shape(value)) == list(shape)
+    except ValueError:  # a ragged list
+        same = False
+    if same and isinstance(value, list):
+        return np.asarray(value, dtype=object).ravel().tolist()
     return [value] + [None] * (n - 1)
+
+
+def _marks(marks, n: int) -> list:
+    """The engine's right/wrong per entry, flattened (None: not graded entry by entry)."""
+    if marks is None:
+        return [None] * n
+    flat = np.asarray(marks, dtype=object).ravel().tolist()
+    return flat if len(flat) == n else [all(flat)] + [None] * (n - 1)
 
 
 def attempt_rows(fields: list[dict], key: dict, submissions: list) -> list[dict]:
@@ -203,8 +214,9 @@ def attempt_rows(fields: list[dict], key: dict, submissions: list) -> list[dict]
     rows = []
     for f in fields:
         name = f["name"]
-        labels = entry_labels(f) if f["type"] == "number" else [f["symbol"]]
-        keys = _entries(key.get(name), len(labels))
+        shape = f["shape"] if f["type"] == "number" else []
+        labels = entry_labels(f) if shape else [f["symbol"]]
+        keys = _entries(key.get(name), shape)
         columns = []
         for s in submissions:
             value = (s.parsed or {}).get(name, (s.raw or {}).get(name))
@@ -212,8 +224,8 @@ def attempt_rows(fields: list[dict], key: dict, submissions: list) -> list[dict]
             columns.append(
                 list(
                     zip(
-                        _entries(value, len(labels)),
-                        _entries(marks, len(labels)) if marks is not None else [None] * len(labels),
+                        _entries(value, shape),
+                        _marks(marks, len(labels)),
                         strict=True,
                     )
                 )

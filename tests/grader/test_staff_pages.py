@@ -269,3 +269,59 @@ def test_the_regrade_table_names_students(teacher, klass):
         ["Student 2", "s2@example.edu", "83.3 %", "100.0 %"],
     ]
     assert "Student id" not in page
+
+
+def test_the_drill_down_shows_every_kind_entry_by_entry(
+    client, make_user, make_course, enrol, make_assignment
+):
+    """Each kind's key sent as the answer (vectors, matrices, numbers, shapes, choices,
+    true/false): one row per entry, each marked right, and the score in full."""
+    import problems
+    from grader.services.variants import get_or_create_variant
+
+    teacher = make_user(email="t@example.edu")
+    course = make_course("NN-K", instructor=teacher)
+    kid = make_user(email="kid@example.edu", name="Kid")
+    enrol(kid, course)
+    a = make_assignment(course, [(slug, {}, 2) for slug in problems.KINDS], title="All kinds")
+    entries = 0
+    for ap in a.problems:
+        v = get_or_create_variant(ap, kid)
+        kind = problems.get(v.kind)
+        submit(ap, kid, kind.solve(v.params))
+        entries += sum(len(render_labels(f)) for f in kind.answer_fields(v.params))
+    login(client, "t@example.edu")
+    page = client.get(f"/courses/{course.id}/gradebook/students/{kid.id}").get_data(as_text=True)
+    attempts = tables(page, "attempts")
+    assert len(attempts) == len(problems.KINDS)
+    marks = [
+        cell for t in attempts for r in t for cell in r[3:] if cell.endswith(("right", "wrong"))
+    ]
+    assert len(marks) == entries and all(m.endswith("✓ right") for m in marks)
+    # per problem: the credited line and the one attempt's score
+    assert page.count("<strong>2.00 / 2 pts</strong>") == 2 * len(problems.KINDS)
+
+
+def render_labels(field):
+    from grader.services.render import entry_labels
+
+    return entry_labels(field) if field["type"] == "number" else [field["symbol"]]
+
+
+def test_an_answer_of_another_shape_stands_whole_in_its_first_row():
+    """A 2×3 key answered with its 3×2 transpose: the whole answer is shown on the first
+    entry's row (every entry marked wrong), the other rows say nothing was read there."""
+    from types import SimpleNamespace
+
+    from grader.services.render import attempt_rows
+
+    field = {"name": "W", "label": "W", "symbol": "W", "shape": [2, 3], "type": "number"}
+    wrong = [[False] * 3] * 2
+    sub = SimpleNamespace(
+        parsed={"W": [[1, 4], [2, 5], [3, 6]]}, raw={}, results={"W": {"entries": wrong}}
+    )
+    rows = attempt_rows([field], {"W": [[1, 2, 3], [4, 5, 6]]}, [sub])
+    assert [r["label"] for r in rows] == ["W₁₁", "W₁₂", "W₁₃", "W₂₁", "W₂₂", "W₂₃"]
+    assert [r["key"] for r in rows] == ["1", "2", "3", "4", "5", "6"]
+    assert rows[0]["cells"] == [("[1, 4], [2, 5], [3, 6]".join("[]"), False)]
+    assert [r["cells"][0] for r in rows[1:]] == [("—", False)] * 5
