@@ -19,8 +19,11 @@ from ..responses import attachment
 from ..services import jobs
 from ..services.access import course_for
 from ..services.errors import Forbidden, NotFound
+from ..services.regrade import students_of
 
 bp = Blueprint("jobs", __name__)
+
+REGRADES = ("regrade_plan", "regrade_apply")
 
 
 def _start(course, role, kind, assignment=None, params=None):
@@ -62,6 +65,7 @@ def show(course_id: int, job_id: int):
         job=job,
         kind=jobs.KINDS.get(job.kind),
         has_file=job.status == "done" and jobs.has_file(job),
+        students=students_of(job.result) if job.kind in REGRADES and job.status == "done" else {},
     )
 
 

@@ -36,6 +36,7 @@ def site(live_server, make_course, make_user, enrol, make_assignment):
     submit(a.problems[0], ada, {"z": [-1, 5, 4], "y": [-1, 5, 4]})  # a wrong y₁: marks shown
     db.session.commit()
     job, _created = jobs.start("export_long", course, teacher)  # a finished job, with its log
+    jobs.start("regrade_plan", course, teacher, a)  # the regrade page shows a finished plan
     jobs.run_pending()
     ids = {"c": course.id, "a": a.id, "p": a.problems[0].id, "p2": a.problems[1].id, "job": job.id}
     ids |= {"t": a.problems[1].template_id, "ada": ada.id}
@@ -61,6 +62,8 @@ def pages(ids) -> dict[str, list[str]]:
         f"/courses/{c}/assignments/import",
         f"/courses/{c}/gradebook",
         f"/courses/{c}/gradebook/students/{ids['ada']}",
+        f"/courses/{c}/gradebook?sort=a{a}&dir=asc&q=ADA",
+        f"/courses/{c}/assignments/{a}/regrade",
         f"/courses/{c}/stats",
         f"/courses/{c}/stats/assignments/{a}",
         f"/courses/{c}/jobs",
@@ -101,7 +104,7 @@ def test_no_page_has_a_serious_accessibility_violation_or_scrolls_sideways(site,
                 _audit(axe, page, who, url, found, wide)
         _audit(axe, anonymous, "anonymous", "/login", found, wide)
         browser.close()
-    assert len(checked) == 19
+    assert len(checked) == 21
     assert not found, "\n".join(found)
     assert not wide, wide
 
