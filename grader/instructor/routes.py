@@ -699,10 +699,18 @@ def override_score(course_id: int, user_id: int, problem_id: int):
     student = enrolment.user
     ap = course_problem(course.id, problem_id)
     form = OverrideForm()
-    if not form.validate_on_submit():
+    valid = form.validate_on_submit()
+    points = form.points.data
+    if points is not None and not form.points.errors and points > ap.points:
+        form.points.errors.append(
+            f"At most {ap.points:g} points: the problem is worth {ap.points:g}."
+        )
+        valid = False
+    if not valid:
         return _student_page(course, role, enrolment, failed=(ap.id, form), status=400)
-    override(ap, student, form.score.data, form.reason.data, current_user)
-    flash("Override saved." if form.score.data is not None else "Override removed.", "info")
+    score = None if points is None else (points / ap.points if ap.points else 0.0)
+    override(ap, student, score, form.reason.data, current_user)
+    flash("Override saved." if score is not None else "Override removed.", "info")
     return redirect(
         url_for("instructor.student_grades", course_id=course.id, user_id=student.id) + f"#p{ap.id}"
     )

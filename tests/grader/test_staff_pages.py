@@ -140,8 +140,8 @@ def test_an_unopened_problem_says_so(teacher, klass):
 def test_overrides_are_shown_in_points_wherever_staff_see_them(teacher, klass):
     c, course, ap = teacher, klass["course"], klass["ap"]
     url = f"/courses/{course.id}/gradebook/students/{klass[2].id}/problems/{ap.id}/override"
-    assert post(c, url, {"score": "0.6", "reason": "oral exam"}).status_code == 302
-    page = drill(c, klass, 2)  # 0.6 × 30 = 18
+    assert post(c, url, {"points": "18", "reason": "oral exam"}).status_code == 302
+    page = drill(c, klass, 2)  # 18 of 30 points
     assert "<strong>18.00 / 30 pts</strong> (override)" in page
     assert "override 18.00 / 30 pts — oral exam" in page
     ext = c.get(f"/courses/{course.id}/assignments/{klass['hw'].id}/extensions")
