@@ -12,6 +12,7 @@ on SQLite and PostgreSQL alike."""
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -75,7 +76,7 @@ def clock(standing: Standing, now: datetime | None = None) -> Clock:
     now = now or utcnow()
     if standing.ends_at is None:
         return Clock(standing.started_at, None, None, False)
-    left = max(0, int((standing.ends_at - now).total_seconds()))
+    left = max(0, math.ceil((standing.ends_at - now).total_seconds()))
     return Clock(standing.started_at, standing.ends_at, left, now > standing.ends_at)
 
 
@@ -234,8 +235,8 @@ def _finalize_one(
         draft = live_draft(variant)
         if draft is None:
             continue
-        outcome, submission_id = _grade_draft(ap, user, variant, draft, end)
-        stored += outcome == "submitted"
+        outcome, submission_id, new = _grade_draft(ap, user, variant, draft, end)
+        stored += new
         # Another finalizer may have written the same outcome meanwhile: the same values.
         db.session.execute(
             sa.update(Draft)
@@ -254,28 +255,29 @@ def _finalize_one(
 
 def _grade_draft(
     ap: AssignmentProblem, user: User, variant: Variant, draft: Draft, end: datetime
-) -> tuple[str | None, int | None]:
-    """Grade one draft as an attempt at ``end``: (outcome, submission id)."""
+) -> tuple[str | None, int | None, bool]:
+    """Grade one draft as an attempt at ``end``: (outcome, submission id, whether it was
+    stored now: False when another finalizer stored it first)."""
     fields = problems.get(variant.kind).answer_fields(variant.params)
     answers = render.read_grid(fields, draft.raw)
     if all(v in ("", None) for v in answers.values()):
-        return None, None  # the boxes were emptied: nothing to grade
+        return None, None, False  # the boxes were emptied: nothing to grade
     last = variant.submissions[-1] if variant.attempts else None
     if last is not None and last.raw == answers:
-        return "same", None
+        return "same", None, False
     try:
         done = submit(ap, user, answers, AUTO_KEY, now=end, auto=True)
     except FormatErrors:
-        return "unreadable", None
+        return "unreadable", None, False
     except SubmissionRefused as exc:
         if exc.error == "no_attempts_left":
-            return "no_attempts_left", None
-        return None, None  # e.g. not open: nothing a student could have sent either
+            return "no_attempts_left", None, False
+        return None, None, False  # e.g. not open: nothing a student could have sent either
     except ProblemUnavailable:
-        return None, None
+        return None, None, False
     if done.same:
-        return "same", None
-    return "submitted", done.submission.id
+        return "same", None, False
+    return "submitted", done.submission.id, not done.replayed
 
 
 @dataclass
