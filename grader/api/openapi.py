@@ -687,6 +687,10 @@ PATHS = {
     "/assignments/{assignment_id}": {
         "get": {
             "summary": "An assignment with my own variant of each problem (created on first view)",
+            "description": (
+                "On a timed quiz this shows the numbers, so it starts my clock (as POST "
+                "/assignments/{id}/start does) unless the quiz has closed; `quiz` is the clock."
+            ),
             "parameters": [path_id("assignment_id")],
             "responses": {
                 "200": _json(_ref("Assignment"), "The assignment"),

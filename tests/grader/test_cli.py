@@ -102,15 +102,18 @@ def test_seed_demo(runner):
         "Derivatives of the activation functions",
         "Practice: dense layers with new numbers",
         "Practice: the lecture's examples",
+        "Quiz 3: dense layers in 20 minutes",
     ]
-    homework, derivatives, practice, examples = db.session.scalars(ours)
+    homework, derivatives, practice, examples, quiz = db.session.scalars(ours)
+    # the timed quiz: its start page first (issue 12, item 1)
+    assert (quiz.mode, quiz.time_limit_minutes, len(quiz.problems)) == ("quiz", 20, 3)
     assert [(p.template.kind, p.template.config) for p in homework.problems] == [
         ("dense_forward", {"m": 2, "n": 2}),
         ("dense_forward", {"m": 2, "n": 3}),
         ("dense_forward", {"m": 3, "n": 2}),
     ]
     # The course's own copies (editable, regradable), shared by homework and practice
-    for a in (homework, derivatives, practice, examples):
+    for a in (homework, derivatives, practice, examples, quiz):
         assert {p.template.course_id for p in a.problems} == {course.id}, a.title
     assert [p.template_id for p in practice.problems] == [p.template_id for p in homework.problems]
     # NN-SIM: the instructor's simulated class of 60, with attempts to show
