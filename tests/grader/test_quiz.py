@@ -15,6 +15,7 @@ from grader.models import Draft, Extension, QuizStart, Submission, Variant, utcn
 from grader.services.quiz import clock, finalize_expired, save_draft, start_quiz
 from grader.services.submissions import AUTO_KEY, SubmissionRefused, standing_for, submit
 from grader.services.variants import get_or_create_variant
+from tests.grader.test_migrations import scratch_app  # noqa: F401 (a fixture)
 from tests.helpers import TEST_PASSWORD, login, post
 
 WORKED = {
@@ -364,3 +365,51 @@ def test_many_readers_at_the_end_grade_a_draft_once(app, people, quiz):
     assert count(Submission) == 1
     assert db.session.scalar(sa.select(Draft.outcome)) == "submitted"
     assert db.session.scalar(sa.select(QuizStart.finalized_at)) is not None
+
+
+def test_quizzes_under_way_keep_their_clock_through_the_migration(scratch_app):  # noqa: F811
+    """Before quiz_start, a timed quiz's clock started at the first view of any of its
+    problems: the migration copies that moment (the earliest variant) as the start, for
+    timed quizzes only, so nobody's time moves."""
+    from flask_migrate import upgrade
+
+    with scratch_app.app_context():
+        upgrade(revision="a7c3e9d41f20")
+        rows = [
+            "INSERT INTO user (id, email, name, is_admin, created_at, session_version) "
+            "VALUES (1, 'ada@example.edu', 'Ada', 0, '2030-01-01', 0)",
+            "INSERT INTO course (id, code, title, created_at) VALUES (1, 'NN', 'NN', '2030-01-01')",
+            "INSERT INTO problem_template (id, kind, title, config, policy, created_at, "
+            "updated_at) VALUES (1, 'dense_forward', 't', '{}', '{}', '2030-01-01', '2030-01-01')",
+        ]
+        for aid, mode, limit in ((1, "quiz", 20), (2, "quiz", None), (3, "homework", None)):
+            rows.append(
+                "INSERT INTO assignment (id, course_id, title, mode, late_penalty, "
+                "time_limit_minutes, retry_penalty, solution_release, score_policy, published, "
+                f"created_at) VALUES ({aid}, 1, 'a', '{mode}', 0, {limit or 'NULL'}, 0, "
+                "'never', 'best', 1, '2030-01-01')"
+            )
+            for pos in (1, 2):
+                ap = aid * 10 + pos
+                rows.append(
+                    "INSERT INTO assignment_problem (id, assignment_id, position, points, "
+                    f"template_id) VALUES ({ap}, {aid}, {pos}, 1, 1)"
+                )
+                rows.append(
+                    "INSERT INTO variant (assignment_problem_id, user_id, number, kind, seed, "
+                    "facets, attempts, first_correct, correct, config, params, answers, "
+                    f"created_at) VALUES ({ap}, 1, 1, 'dense_forward', 1, '{{}}', 0, "
+                    f"{'false' if 'postgresql' in str(db.engine.url) else 0}, "
+                    f"{'false' if 'postgresql' in str(db.engine.url) else 0}, '{{}}', '{{}}', "
+                    f"'{{}}', '2030-01-07 10:0{pos}:00')"
+                )
+        with db.engine.begin() as conn:
+            for sql in rows:
+                if "postgresql" in str(db.engine.url):
+                    sql = sql.replace("INSERT INTO user ", 'INSERT INTO "user" ')
+                    sql = sql.replace(", 0, '2030-01-01', 0)", ", false, '2030-01-01', 0)")
+                    sql = sql.replace("'best', 1, ", "'best', true, ")
+                conn.execute(sa.text(sql))
+        upgrade()
+        starts = db.session.execute(sa.select(QuizStart.assignment_id, QuizStart.started_at)).all()
+    assert starts == [(1, T0 + timedelta(minutes=1))]  # 10:01, the first of 10:01 and 10:02
