@@ -34,6 +34,7 @@ ERROR_CODES_BY_STATUS = {
         "started",
         "problem_unavailable",
         "not_timed",
+        "not_started",
     ],
     "413": ["too_large"],
     "422": ["format_errors", "invalid_spec"],

@@ -106,6 +106,10 @@ def start_quiz(assignment: Assignment, user: User, now: datetime | None = None) 
         row = _start_row(assignment, user)
         if row is None:
             raise
+        return row
+    from .jobs import schedule_quiz_end  # the queue's module builds on the services
+
+    schedule_quiz_end(assignment.id, user.id, quiz_end(assignment, now, dates))
     return row
 
 
@@ -147,7 +151,7 @@ def save_draft(
         raise SubmissionRefused(409, "not_timed", "Drafts are kept for timed quizzes only.")
     raw = {k: form.get(k, "") for k in form if k.startswith("ans-")}
     if len(raw) > MAX_DRAFT_FIELDS or any(len(v) > MAX_DRAFT_VALUE for v in raw.values()):
-        raise SubmissionRefused(413, "draft_too_large", "That draft is too large to keep.")
+        raise SubmissionRefused(413, "too_large", "That draft is too large to keep.")
     standing = standing_for(assignment, user)
     if standing.started_at is None:
         raise SubmissionRefused(409, "not_started", "Start the quiz before answering.")

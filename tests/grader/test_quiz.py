@@ -413,3 +413,25 @@ def test_quizzes_under_way_keep_their_clock_through_the_migration(scratch_app): 
         upgrade()
         starts = db.session.execute(sa.select(QuizStart.assignment_id, QuizStart.started_at)).all()
     assert starts == [(1, T0 + timedelta(minutes=1))]  # 10:01, the first of 10:01 and 10:02
+
+
+def test_a_worker_grades_the_drafts_at_the_end(app, people, quiz):
+    """Starting schedules a task at the end (+2 s); run then, it grades the drafts (the
+    lazy path on every read is the guarantee, this only spares the wait)."""
+    from grader.services import jobs
+
+    _c, _t, ada, _alan = people
+    start = start_quiz(quiz, ada, now=T0)  # 10:00 in 2030: its end is far ahead
+    (task,) = app.extensions["huey"].pending()
+    assert (task.name, task.args) == ("grader.finalize_quiz", (quiz.id, ada.id))
+    assert task.eta == datetime(2030, 1, 7, 10, 20, 2)  # 10:20:02 UTC (huey keeps it naive)
+    jobs.run_pending()  # not due: it waits in the schedule, nothing is graded
+    assert len(app.extensions["huey"].scheduled()) == 1
+    # 30 minutes after the start, the worker runs it
+    db.session.execute(sa.update(QuizStart).values(started_at=utcnow() - timedelta(minutes=30)))
+    v = get_or_create_variant(quiz.problems[0], ada)
+    db.session.add(Draft(variant_id=v.id, raw=dict(draft_form(Z, ["0", "5", "4"]))))
+    db.session.commit()
+    app.extensions["grader.finalize_quiz"].call_local(quiz.id, ada.id)
+    db.session.expire_all()
+    assert count(Submission) == 1 and db.session.get(QuizStart, start.id).finalized_at
