@@ -38,6 +38,7 @@ from ..services.submissions import (
     FormatErrors,
     SubmissionRefused,
     check_open,
+    fmt_time,
     is_timed,
     problem_state,
     standing_for,
@@ -83,6 +84,7 @@ def assignment(assignment_id: int):
         dates=summary.standing.dates,
         clock=quiz_clock,
         graded=graded_report(a, current_user) if quiz_clock and quiz_clock.over else None,
+        refusal=_start_refusal(summary.standing.dates) if quiz_clock else None,
         form=CsrfOnly(),
     )
 
@@ -119,8 +121,19 @@ def start(assignment_id: int):
         role=role,
         staff=staff,
         dates=standing.dates,
+        refusal=_start_refusal(standing.dates),
         form=CsrfOnly(),
     )
+
+
+def _start_refusal(dates) -> str | None:
+    """Why the quiz cannot be started now (before it opens, after it closes), or None."""
+    now = utcnow()
+    if dates.not_open(now):
+        return dates.opening()
+    if dates.closes_at is not None and now >= dates.closes_at:
+        return f"This quiz closed on {fmt_time(dates.closes_at)}; it can no longer be started."
+    return None
 
 
 @bp.get("/assignments/<int:assignment_id>/clock.json")

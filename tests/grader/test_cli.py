@@ -152,6 +152,13 @@ def test_demo_login(client, runner):
     assert login(client, "student7@example.edu", "demo-password").status_code == 302
     home = client.get("/", follow_redirects=True).get_data(as_text=True)
     assert "<h1>NN-W3 — " in home  # one course: the student lands on it
+    # the timed quiz opens on its start page; looking starts nothing
+    quiz = db.session.scalar(sa.select(Assignment).where(Assignment.mode == "quiz"))
+    assert "Quiz 3: dense layers in 20 minutes" in home
+    page = client.get(f"/assignments/{quiz.id}/problems/{quiz.problems[0].id}")
+    assert page.headers["Location"].endswith(f"/assignments/{quiz.id}/start")
+    start = client.get(page.headers["Location"]).get_data(as_text=True)
+    assert "This quiz has 3 problems and a 20-minute limit." in start
 
 
 def test_the_module_docstring_lists_every_command(app):

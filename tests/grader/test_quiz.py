@@ -435,3 +435,23 @@ def test_a_worker_grades_the_drafts_at_the_end(app, people, quiz):
     app.extensions["grader.finalize_quiz"].call_local(quiz.id, ada.id)
     db.session.expire_all()
     assert count(Submission) == 1 and db.session.get(QuizStart, start.id).finalized_at
+
+
+def test_a_closed_quiz_cannot_be_started(client, people, make_assignment):
+    course = people[0]
+    closed = make_assignment(
+        course,
+        [("dense_forward", WORKED, 10)],
+        mode="quiz",
+        time_limit_minutes=20,
+        closes_at=datetime(2026, 1, 5, 12, 0, tzinfo=UTC),
+    )
+    login(client, "ada@example.edu")
+    page = client.get(url(closed, tail="/start")).get_data(as_text=True)
+    assert "This quiz closed on 2026-01-05 12:00 UTC; it can no longer be started." in page
+    assert "Start quiz</button>" not in page
+    r = post(client, url(closed, tail="/start"), follow_redirects=True)
+    assert "This quiz closed on 2026-01-05 12:00 UTC; it cannot be started." in r.get_data(
+        as_text=True
+    )
+    assert count(QuizStart) == 0
