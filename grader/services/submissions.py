@@ -363,12 +363,17 @@ def submit(
     student's first attempt on a timed quiz not yet started (through the API) starts it.
     """
     if idempotency_key is not None and (
-        not idempotency_key.strip()
-        or len(idempotency_key) > MAX_KEY
-        or (idempotency_key == AUTO_KEY and not auto)
+        not idempotency_key.strip() or len(idempotency_key) > MAX_KEY
     ):
         raise SubmissionRefused(
             400, "bad_idempotency_key", f"An Idempotency-Key has 1 to {MAX_KEY} characters."
+        )
+    if idempotency_key == AUTO_KEY and not auto:
+        raise SubmissionRefused(
+            400,
+            "bad_idempotency_key",
+            f"The Idempotency-Key {AUTO_KEY!r} is reserved for answers graded at a quiz's "
+            "time limit: use another.",
         )
     if target is None:
         dates, variant, standing = dates_for(ap.assignment, user), None, None
