@@ -301,7 +301,11 @@ SCHEMAS = {
             "opens_at": {"type": "string", "format": "date-time", "nullable": True},
             "due_at": {"type": "string", "format": "date-time", "nullable": True},
             "closes_at": {"type": "string", "format": "date-time", "nullable": True},
-            "status": {"type": "string", "enum": ["not started", "in progress", "done"]},
+            "status": {
+                "type": "string",
+                "enum": ["not started", "in progress", "done"],
+                "description": "a timed quiz: in progress from its start, done once its time is over",
+            },
             "score": {"type": "number", "description": "points earned"},
             "points": {"type": "number", "description": "points possible"},
             "attempts": {"type": "integer"},

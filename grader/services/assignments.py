@@ -55,7 +55,7 @@ class AssignmentSummary:
     @property
     def status(self) -> str:
         if self.standing.ends_at is not None:  # a timed quiz the student has started
-            return "ended" if self.standing.quiz_over(utcnow()) else "in progress"
+            return "done" if self.standing.quiz_over(utcnow()) else "in progress"
         if not any(s.attempts_used for s in self.states):
             return "not started"
         finished = all(s.correct or s.refusal is not None for s in self.states)
