@@ -72,9 +72,7 @@ def _timed_student(a, role) -> bool:
 def assignment(assignment_id: int):
     a, role = assignment_for(current_user, assignment_id)
     timed = _timed_student(a, role)
-    if timed:
-        finalize_expired(a, current_user)  # the drafts of a quiz that is over are graded
-    summary = summarise(a, current_user, is_staff(role))
+    summary = summarise(a, current_user, is_staff(role))  # grades a finished quiz's drafts
     quiz_clock = clock(summary.standing) if timed else None
     return render_template(
         "student/assignment.html",
