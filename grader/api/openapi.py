@@ -33,6 +33,8 @@ ERROR_CODES_BY_STATUS = {
         "conflict",
         "started",
         "problem_unavailable",
+        "not_timed",
+        "not_started",
     ],
     "413": ["too_large"],
     "422": ["format_errors", "invalid_spec"],
@@ -299,7 +301,11 @@ SCHEMAS = {
             "opens_at": {"type": "string", "format": "date-time", "nullable": True},
             "due_at": {"type": "string", "format": "date-time", "nullable": True},
             "closes_at": {"type": "string", "format": "date-time", "nullable": True},
-            "status": {"type": "string", "enum": ["not started", "in progress", "done"]},
+            "status": {
+                "type": "string",
+                "enum": ["not started", "in progress", "done"],
+                "description": "a timed quiz: in progress from its start, done once its time is over",
+            },
             "score": {"type": "number", "description": "points earned"},
             "points": {"type": "number", "description": "points possible"},
             "attempts": {"type": "integer"},
@@ -518,6 +524,27 @@ SCHEMAS = {
             "max_attempts": {"type": "integer", "nullable": True},
             "time_limit_minutes": {"type": "integer", "nullable": True},
             "problems": {"type": "array", "items": _ref("Problem")},
+            "quiz": {
+                "allOf": [_ref("QuizClock")],
+                "nullable": True,
+                "description": "A timed quiz: my clock on it (null for staff and other modes)",
+            },
+        },
+    },
+    "QuizClock": {
+        "type": "object",
+        "description": (
+            "My clock on a timed quiz. It starts with POST /assignments/{id}/start (or with "
+            "the first GET of the assignment or the first submission through the API, which "
+            "show its numbers); it ends at the time limit or when the quiz closes, if sooner."
+        ),
+        "required": ["started", "started_at", "ends_at", "seconds_left", "over"],
+        "properties": {
+            "started": {"type": "boolean"},
+            "started_at": {"type": "string", "format": "date-time", "nullable": True},
+            "ends_at": {"type": "string", "format": "date-time", "nullable": True},
+            "seconds_left": {"type": "integer", "minimum": 0, "nullable": True},
+            "over": {"type": "boolean"},
         },
     },
     "SubmissionRequest": {
@@ -665,6 +692,10 @@ PATHS = {
     "/assignments/{assignment_id}": {
         "get": {
             "summary": "An assignment with my own variant of each problem (created on first view)",
+            "description": (
+                "On a timed quiz this shows the numbers, so it starts my clock (as POST "
+                "/assignments/{id}/start does) unless the quiz has closed; `quiz` is the clock."
+            ),
             "parameters": [path_id("assignment_id")],
             "responses": {
                 "200": _json(_ref("Assignment"), "The assignment"),
@@ -674,6 +705,33 @@ PATHS = {
                     "`problem_unavailable`: a problem's template needs fixing by the "
                     "instructor (nothing was created)",
                 ),
+            },
+        }
+    },
+    "/assignments/{assignment_id}/start": {
+        "post": {
+            "summary": "Start my clock on a timed quiz (a second call changes nothing)",
+            "parameters": [path_id("assignment_id")],
+            "responses": {
+                "201": _json(_ref("QuizClock"), "Started now"),
+                "200": _json(_ref("QuizClock"), "Started before: the clock as it is"),
+                **errors("401", "403", "404"),
+                "409": _json(
+                    _ref("Error"),
+                    "`not_timed`: no time limit (or staff, who have no clock); `not_open`, "
+                    "`closed`",
+                ),
+            },
+        }
+    },
+    "/assignments/{assignment_id}/clock": {
+        "get": {
+            "summary": "My clock on a timed quiz: the server's seconds left",
+            "parameters": [path_id("assignment_id")],
+            "responses": {
+                "200": _json(_ref("QuizClock"), "The clock (started false: not started)"),
+                **errors("401", "403", "404"),
+                "409": _json(_ref("Error"), "`not_timed`: no clock runs for me here"),
             },
         }
     },

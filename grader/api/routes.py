@@ -3,6 +3,8 @@ variants and submissions. Errors are JSON: {"error": code, "message": …}."""
 
 from __future__ import annotations
 
+import contextlib
+
 import sqlalchemy as sa
 from flask import Blueprint, Response, g, jsonify, request
 
@@ -27,10 +29,12 @@ from ..services.errors import DomainError
 from ..services.exports import FORMATS, export_lines, filename
 from ..services.gradebook import graded_assignments, iter_grades, possible
 from ..services.inputs import YAML_TYPES
+from ..services.quiz import clock, finalize_expired, start_quiz
 from ..services.submissions import (
     FormatErrors,
     SubmissionRefused,
     check_open,
+    is_timed,
     problem_state,
     standing_for,
     submit,
@@ -206,11 +210,18 @@ def _tolerance(kind, ap) -> str:
 def assignment(assignment_id: int):
     a, role = assignment_for(g.api_user, assignment_id)
     check_open(a, g.api_user, staff=is_staff(role))  # no numbers before it opens, as on the web
+    timed = is_timed(a) and not is_staff(role)
+    if timed:
+        # The numbers are shown now: the clock starts (as Start does on the web), unless the
+        # quiz has closed; a quiz that is over has its drafts graded first.
+        with contextlib.suppress(SubmissionRefused):
+            start_quiz(a, g.api_user)
+        finalize_expired(a, g.api_user)
     try:
         variants = variants_for(a.problems, g.api_user)  # made on the first view
     except ProblemUnavailable as exc:
         raise ApiError(exc.status, exc.error, exc.message) from None
-    standing = standing_for(a, g.api_user)  # after it: a quiz's time starts with the first view
+    standing = standing_for(a, g.api_user)
     return jsonify(
         {
             "id": a.id,
@@ -224,8 +235,34 @@ def assignment(assignment_id: int):
             "problems": [
                 _problem(ap, v, role, standing) for ap, v in zip(a.problems, variants, strict=True)
             ],
+            "quiz": clock(standing).to_dict() if timed else None,
         }
     )
+
+
+def _timed_for_me(assignment_id: int):
+    a, role = assignment_for(g.api_user, assignment_id)
+    if not is_timed(a) or is_staff(role):
+        raise ApiError(409, "not_timed", "No clock runs for you on this assignment.")
+    return a
+
+
+@bp.post("/assignments/<int:assignment_id>/start")
+def start(assignment_id: int):
+    a = _timed_for_me(assignment_id)
+    before = standing_for(a, g.api_user).started_at
+    try:
+        start_quiz(a, g.api_user)
+    except SubmissionRefused as exc:
+        raise ApiError(exc.status, exc.error, exc.message) from None
+    return jsonify(clock(standing_for(a, g.api_user)).to_dict()), 200 if before else 201
+
+
+@bp.get("/assignments/<int:assignment_id>/clock")
+def quiz_clock(assignment_id: int):
+    a = _timed_for_me(assignment_id)
+    finalize_expired(a, g.api_user)
+    return jsonify(clock(standing_for(a, g.api_user)).to_dict())
 
 
 def _submission(sub: Submission, variant: Variant) -> dict:
@@ -282,6 +319,7 @@ def create_submission(assignment_id: int, problem_id: int):
 def list_submissions(assignment_id: int, problem_id: int):
     a, _role = assignment_for(g.api_user, assignment_id)
     ap = problem_for(a, problem_id)
+    finalize_expired(a, g.api_user)  # a quiz that is over: its drafts are graded first
     rows = db.session.execute(
         sa.select(Submission, Variant)
         .join(Variant)

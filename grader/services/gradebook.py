@@ -34,7 +34,12 @@ CHUNK = 500
 
 
 def graded_assignments(course: Course) -> list[Assignment]:
-    """Published homework and quizzes, in due order; practice never enters the gradebook."""
+    """Published homework and quizzes, in due order; practice never enters the gradebook.
+    Every reader of grades starts here, so timed quizzes whose time is over have their
+    saved drafts graded first (``quiz.finalize_expired``: once, then one query per quiz)."""
+    from .quiz import finalize_course
+
+    finalize_course(course)
     return list(
         db.session.scalars(
             sa.select(Assignment)

@@ -55,6 +55,7 @@ from .errors import Conflict, NotFound
 log = logging.getLogger(__name__)
 
 TASK_NAME = "grader.run_job"
+FINALIZE_TASK_NAME = "grader.finalize_quiz"
 PROGRESS_EVERY_SECONDS = 0.5
 CHUNK_CHARS = 1 << 20  # a file chunk holds at most 1 MiB of text before compression
 
@@ -88,15 +89,32 @@ def make_huey(app: Flask):
         with app.app_context():
             run_job(job_id)
 
+    @huey.task(name=FINALIZE_TASK_NAME)
+    def finalize_quiz_task(assignment_id: int, user_id: int) -> None:
+        # At a student's end of a timed quiz: their drafts are graded without waiting for
+        # someone to read the quiz (that read would do it too: this is not the guarantee).
+        from .quiz import finalize_expired
+
+        with app.app_context():
+            assignment, user = (
+                db.session.get(Assignment, assignment_id),
+                db.session.get(User, user_id),
+            )
+            if assignment is not None and user is not None:
+                finalize_expired(assignment, user)
+
     @huey.signal(SIGNAL_INTERRUPTED)
     def interrupted(_signal, task, *_args) -> None:
         # The worker is stopping now (Ctrl-C, SIGTERM): its job will not finish.
+        if task.name != TASK_NAME:
+            return
         with app.app_context():
             _fail(task.args[0], "the worker was stopped while the job ran; start it again")
 
     register_kinds()
     app.extensions["huey"] = huey
     app.extensions["grader.run_job"] = run_job_task
+    app.extensions[FINALIZE_TASK_NAME] = finalize_quiz_task
     return huey
 
 
@@ -106,6 +124,19 @@ def queue():
 
 def enqueue(job_id: int) -> None:
     current_app.extensions["grader.run_job"](job_id)
+
+
+def schedule_quiz_end(assignment_id: int, user_id: int, ends_at) -> None:
+    """Ask a worker to grade the student's drafts just after their quiz time ends. Best
+    effort: a queue that cannot be reached loses nothing, the next read of the quiz grades
+    them (``quiz.finalize_expired``)."""
+    task = current_app.extensions.get(FINALIZE_TASK_NAME)
+    if task is None:
+        return
+    try:
+        task.schedule(args=(assignment_id, user_id), eta=ends_at + timedelta(seconds=2))
+    except Exception:  # the queue is down: the lazy path still grades them
+        log.warning("could not schedule the end of quiz %s for user %s", assignment_id, user_id)
 
 
 def run_pending(app: Flask | None = None, limit: int | None = None) -> int:
