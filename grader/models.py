@@ -331,6 +331,14 @@ class Submission(db.Model):
     variant: Mapped[Variant] = relationship(back_populates="submissions")
     tags: Mapped[list[SubmissionTag]] = relationship(cascade="all, delete-orphan")
 
+    # the reserved key of an attempt graded from a timed quiz's draft at its time limit
+    AUTO_KEY = "quiz-time-limit"
+
+    @property
+    def auto(self) -> bool:
+        """Graded from the student's saved draft when a timed quiz's time ended."""
+        return self.idempotency_key == self.AUTO_KEY
+
 
 class SubmissionTag(db.Model):
     """One misconception tag of a submission, a row each so that counts are a GROUP BY."""

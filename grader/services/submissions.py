@@ -41,8 +41,9 @@ from .variants import (  # SubmissionRefused lives there: a variant can be refus
 
 MAX_KEY = 200
 # The Idempotency-Key of an attempt graded from a draft when a timed quiz's time ended
-# (grader/services/quiz.py): reserved, a client may not send it.
-AUTO_KEY = "quiz-time-limit"
+# (grader/services/quiz.py): reserved, a client may not send it. Kept by the model, whose
+# ``Submission.auto`` tells such attempts apart.
+AUTO_KEY = Submission.AUTO_KEY
 
 
 class FormatErrors(Exception):

@@ -291,6 +291,22 @@ def test_the_gradebook_sees_the_graded_drafts(client, people, quiz):
     assert count(Submission) == 1
 
 
+def test_the_drill_down_flags_the_attempt_graded_at_the_time_limit(client, people, quiz):
+    """The instructor's record of Ada: problem 1's draft y = [0, 5, 4] graded at the end as
+    attempt 1 (10.00 / 10 pts), flagged as such; nothing else is flagged."""
+    course, _t, ada, _alan = people
+    start_quiz(quiz, ada, now=utcnow() - timedelta(minutes=30))
+    v = get_or_create_variant(quiz.problems[0], ada)
+    db.session.add(Draft(variant_id=v.id, raw=dict(draft_form(Z, ["0", "5", "4"]))))
+    db.session.commit()
+    login(client, "t@example.edu")
+    page = client.get(f"/courses/{course.id}/gradebook/students/{ada.id}").get_data(as_text=True)
+    assert page.count("auto-submitted at the time limit") == 1
+    assert "<strong>10.00 / 10 pts</strong>" in page
+    (sub,) = db.session.scalars(sa.select(Submission)).all()
+    assert sub.auto and sub.idempotency_key == AUTO_KEY
+
+
 # ------------------------------------------------------------------ the API
 
 
