@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from flask import (
     Blueprint,
+    current_app,
     flash,
     redirect,
     render_template,
@@ -62,6 +63,8 @@ def show(course_id: int, job_id: int):
         job=job,
         kind=jobs.KINDS.get(job.kind),
         has_file=job.status == "done" and jobs.has_file(job),
+        expired=jobs.file_expired(job),
+        retention_days=current_app.config["EXPORT_RETENTION_DAYS"],
     )
 
 
@@ -70,6 +73,8 @@ def show(course_id: int, job_id: int):
 def download(course_id: int, job_id: int):
     course, _role = course_for(current_user, course_id, *STAFF_ROLES)
     job = jobs.course_job(course, job_id)
+    if jobs.file_expired(job):
+        raise NotFound("This job's file expired (files are kept a few days): run it again.")
     if job.status != "done" or not jobs.has_file(job):
         raise NotFound("This job has no file to download.")
     name = (job.result or {}).get("filename") or f"job-{job.id}.csv"
@@ -95,11 +100,14 @@ def cancel(course_id: int, job_id: int):
 @login_required
 def long_export(course_id: int):
     course, role = course_for(current_user, course_id, *STAFF_ROLES)
+    job = jobs.latest_of_course(course, "export_long")
     return render_template(
         "jobs/long_export.html",
         course=course,
         role=role,
-        job=jobs.latest_of_course(course, "export_long"),
+        job=job,
+        expired=job is not None and jobs.file_expired(job),
+        retention_days=current_app.config["EXPORT_RETENTION_DAYS"],
     )
 
 

@@ -339,3 +339,49 @@ def test_a_worker_process_runs_the_regrade(app, klass, tmp_path, queue_url):
     assert score(klass["ann"]) == 1.0 and score(klass["ben"]) == pytest.approx(5 / 6)
     assert "1 queued job(s)" in output  # enqueued again at start: the claim ran it once
     assert db.session.scalar(sa.select(sa.func.count()).select_from(GradeChange)) == 1
+
+
+def test_old_job_files_are_pruned_and_the_pages_say_so(client, klass, runner, app):
+    """EXPORT_RETENTION_DAYS = 7: a file finished 8 days ago is deleted, one finished 6 days
+    ago is kept; the job and its log stay, its pages say the file expired."""
+    course = klass["course"]
+    assert app.config["EXPORT_RETENTION_DAYS"] == 7
+    old, _ = jobs.start("export_long", course, None)
+    jobs.run_pending()
+    kept, _ = jobs.start("export_long", course, None)
+    jobs.run_pending()
+    now = utcnow()
+    for job_id, days in ((old.id, 8), (kept.id, 6)):
+        db.session.execute(
+            sa.update(Job).where(Job.id == job_id).values(finished_at=now - timedelta(days=days))
+        )
+    db.session.commit()
+    r = runner.invoke(args=["jobs", "prune"])
+    assert r.output == "Deleted the files of 1 job(s) finished more than 7 days ago.\n"
+    old, kept = db.session.get(Job, old.id), db.session.get(Job, kept.id)
+    assert (
+        not jobs.has_file(old) and jobs.file_expired(old) and "file deleted: kept 7 days" in old.log
+    )
+    assert jobs.has_file(kept) and not jobs.file_expired(kept)
+    assert jobs.prune_files() == 0  # nothing left to delete
+    c = as_user(client, "t@example.edu")
+    page = " ".join(c.get(f"/courses/{course.id}/jobs/{old.id}").get_data(as_text=True).split())
+    assert "The file expired: files are kept 7 days. Run the job again" in page
+    assert "make the long CSV again" in page
+    r = c.get(f"/courses/{course.id}/jobs/{old.id}/download.csv")
+    assert r.status_code == 404 and "expired" in r.get_data(as_text=True)
+    assert c.get(f"/courses/{course.id}/jobs/{kept.id}/download.csv").status_code == 200
+    # a day later the newer one goes too, and the export page says so
+    assert jobs.prune_files(now=now + timedelta(days=1, hours=1)) == 1
+    page = " ".join(c.get(f"/courses/{course.id}/exports/long").get_data(as_text=True).split())
+    assert "The file expired: files are kept 7 days. Run it again below." in page
+
+
+def test_the_worker_prunes_files_every_hour(app):
+    """The prune is a periodic task of the queue (the worker runs periodic tasks)."""
+    from datetime import datetime
+
+    huey = app.extensions["huey"]
+    due = [t.name for t in huey.read_periodic(datetime(2026, 11, 29, 13, 17))]
+    assert due == ["grader.prune_job_files"]
+    assert huey.read_periodic(datetime(2026, 11, 29, 13, 18)) == []
