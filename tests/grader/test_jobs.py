@@ -385,3 +385,59 @@ def test_the_worker_prunes_files_every_hour(app):
     due = [t.name for t in huey.read_periodic(datetime(2026, 11, 29, 13, 17))]
     assert due == ["grader.prune_job_files"]
     assert huey.read_periodic(datetime(2026, 11, 29, 13, 18)) == []
+
+
+def test_simulate_a_class_from_the_course_page(client, klass):
+    """The instructor's course page links to the form; with the course code typed it queues
+    the simulate_class job (3 students, 1 assignment of 10 problems, seed 5) and shows its
+    page; run, the course has 2 + 3 students and the job's result says so."""
+    course = klass["course"]
+    c = as_user(client, "t@example.edu")
+    home = c.get(f"/courses/{course.id}").get_data(as_text=True)
+    assert f'href="/courses/{course.id}/simulate"' in home
+    form = c.get(f"/courses/{course.id}/simulate").get_data(as_text=True)
+    assert "There is no undo" in form and 'name="csrf_token"' in form
+    fields = {"students": "3", "assignments": "1", "seed": "5"}
+    r = post(c, f"/courses/{course.id}/simulate", fields | {"confirm": "nn-j"})
+    assert r.status_code == 400 and "Type NN-J exactly" in r.get_data(as_text=True)
+    r = post(c, f"/courses/{course.id}/simulate", fields | {"students": "0", "confirm": "NN-J"})
+    assert r.status_code == 400 and "Number must be between 1 and 10000" in r.text
+    r = post(c, f"/courses/{course.id}/simulate", fields | {"students": "x", "confirm": "NN-J"})
+    assert r.status_code == 400
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Job)) == 0  # nothing queued
+    r = post(c, f"/courses/{course.id}/simulate", fields | {"confirm": "NN-J"})
+    job = db.session.scalar(sa.select(Job))
+    assert r.status_code == 302 and r.location.endswith(f"/courses/{course.id}/jobs/{job.id}")
+    assert (job.kind, job.status, job.params) == (
+        "simulate_class",
+        "queued",
+        {"students": 3, "assignments": 1, "seed": 5},
+    )
+    assert "Queued" in c.get(r.location).get_data(as_text=True)
+    assert jobs.run_pending() == 1
+    db.session.expire_all()
+    job = db.session.get(Job, job.id)
+    assert job.status == "done" and job.result["students"] == 3
+    students = sa.text("select count(*) from enrollment where course_id = :c and role = 'student'")
+    assert db.session.scalar(students, {"c": course.id}) == 2 + 3
+    assert job.progress_done == job.progress_total == 3
+
+
+def test_only_instructors_simulate_a_class(client, klass):
+    course = klass["course"]
+    for who in ("ta@example.edu", "ann@example.edu"):
+        c = as_user(client, who)
+        assert c.get(f"/courses/{course.id}/simulate").status_code == 403, who
+        r = post(
+            c,
+            f"/courses/{course.id}/simulate",
+            {"students": "3", "assignments": "1", "seed": "1", "confirm": "NN-J"},
+        )
+        assert r.status_code == 403
+    assert "/simulate" not in as_user(client, "ta@example.edu").get(f"/courses/{course.id}").text
+    teacher = as_user(client, "t@example.edu")
+    # the form needs its CSRF token
+    assert (
+        teacher.post(f"/courses/{course.id}/simulate", data={"confirm": "NN-J"}).status_code == 400
+    )
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Job)) == 0
