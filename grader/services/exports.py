@@ -328,24 +328,38 @@ def _csv_cell(text: str) -> str:
     return text
 
 
-_dumps = json.JSONEncoder(ensure_ascii=False, sort_keys=True).encode
+# json.dumps(value, ensure_ascii=False, sort_keys=True) and json.loads, without their
+# per-call set-up (a C encoder made once; no whitespace checks on jsonb's own text).
+_dumps_c = json.encoder.c_make_encoder and json.encoder.c_make_encoder(
+    None, None, json.encoder.encode_basestring, None, ": ", ", ", True, False, True
+)
+_loads = json.JSONDecoder().raw_decode
+
+
+def _dumps(value) -> str:
+    if _dumps_c is None or isinstance(value, str):  # no C encoder; a lone string
+        return json.dumps(value, ensure_ascii=False, sort_keys=True)
+    return "".join(_dumps_c(value, 0))
 
 
 def _copy_lines(text: str) -> str:
     """Rows of COPY's text output ("head<TAB>raw<TAB>tags" a line) as long CSV lines."""
     out = []
+    add = out.append
     for line in text.split("\n"):
         if not line:
             continue
         head, raw, tags = line.split("\t")
         if "\\" in line:
             head, raw, tags = _unescape(head), _unescape(raw), _unescape(tags)
-        out.append(head)
-        out.append(_csv_cell(safe(_dumps(json.loads(raw)))))
-        out.append(",")
+        add(head)
+        add(_csv_cell(safe(_dumps(_loads(raw)[0]))))
         if tags:
-            out.append(_csv_cell(safe(";".join(json.loads(tags) or []))))
-        out.append("\r\n")
+            add(",")
+            add(_csv_cell(safe(";".join(_loads(tags)[0] or []))))
+            add("\r\n")
+        else:
+            add(",\r\n")
     return "".join(out)
 
 
