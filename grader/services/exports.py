@@ -368,18 +368,19 @@ def long_text_copy(
 ) -> Iterator[str]:
     """``long_text`` made with PostgreSQL's COPY: the same text, several times faster."""
     conn = db.session.connection().connection.driver_connection
+    encoding = conn.info.encoding  # COPY writes in the connection's client encoding
     yield _line(LONG_HEADER)
     with conn.cursor() as cur, cur.copy(long_copy_sql(course)) as copy:
         rows: list = []
         for data in copy:  # one row per message
             rows.append(data)
             if len(rows) == block:
-                yield _copy_lines(b"".join(rows).decode("utf-8"))
+                yield _copy_lines(b"".join(rows).decode(encoding))
                 if progress:
                     progress(len(rows))
                 rows = []
         if rows:
-            yield _copy_lines(b"".join(rows).decode("utf-8"))
+            yield _copy_lines(b"".join(rows).decode(encoding))
             if progress:
                 progress(len(rows))
     overrides = _override_rows(course)
