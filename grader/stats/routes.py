@@ -20,6 +20,7 @@ from ..services.charts import table_svg
 from ..services.exports import safe
 from ..services.gradebook import graded_assignments
 from ..services.natural import matches, natural_key
+from .forms import StudentFilterForm
 
 bp = Blueprint("stats", __name__)
 
@@ -56,7 +57,8 @@ def course(course_id: int):
         .join(Enrollment)
         .where(Enrollment.course_id == c.id, Enrollment.role == "student")
     ).all()
-    query = request.args.get("q", "").strip()[:200]
+    filter_form = StudentFilterForm(request.args)
+    query = (filter_form.q.data or "").strip()[:200]
     students = sorted(
         (s for s in everyone if matches(query, s.name, s.email)),
         key=lambda s: natural_key(s.name),
@@ -70,6 +72,7 @@ def course(course_id: int):
         students=students,
         everyone=len(everyone),
         query=query,
+        filter_form=filter_form,
     )
 
 
