@@ -1,8 +1,8 @@
 // Live filtering of a list as one types, served from this site (no CDN). The page filters
 // on the server too (GET ?q=): without this script the form's button does the same.
 // An <input data-filter="LIST-ID" data-filter-count="COUNT-ID"> hides the items of the list
-// whose data-filter-text (else their text) lacks one of the typed words (case ignored), and
-// says in the count element how many are shown.
+// whose text (and data-filter-also, e.g. an email not shown) lacks one of the typed words
+// (case ignored), and says in the count element how many are shown.
 (function () {
   "use strict";
   document.querySelectorAll("input[data-filter]").forEach(function (input) {
@@ -11,7 +11,7 @@
     if (!list) return;
     const items = Array.from(list.children);
     const texts = items.map(function (li) {
-      return (li.dataset.filterText || li.textContent).toLowerCase();
+      return (li.textContent + " " + (li.dataset.filterAlso || "")).toLowerCase();
     });
     function apply() {
       const words = input.value.toLowerCase().split(/\s+/).filter(Boolean);

@@ -100,6 +100,9 @@ def test_the_filter_box_filters_as_one_types(live_server, roster):
         assert shown.all_inner_texts() == ["Sim Student 1", "Sim Student 10", "Sim Student 100"]
         expect(page.locator("#student-count")).to_have_text("3 of 7 shown match “student 1”.")
         assert page.url.endswith("/stats")  # no request: the page stayed as it was
+        box.fill("EXAMPLE.EDU")  # by email, which the list does not show
+        expect(shown).to_have_count(1)
+        assert shown.all_inner_texts() == ["Ada Lovelace"]
         box.fill("")
         expect(shown).to_have_count(7)
         browser.close()
