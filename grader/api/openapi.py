@@ -35,6 +35,7 @@ ERROR_CODES_BY_STATUS = {
         "problem_unavailable",
         "not_timed",
         "not_started",
+        "use_export_job",
     ],
     "413": ["too_large"],
     "422": ["format_errors", "invalid_spec"],
@@ -247,6 +248,57 @@ SCHEMAS = {
                 "type": "object",
                 "additionalProperties": {"type": "string"},
                 "description": "422 format_errors: answer name → what could not be read",
+            },
+            "export_job": {
+                "type": "string",
+                "description": "409 use_export_job: the URL to POST to make the file as a job",
+            },
+        },
+    },
+    "Job": {
+        "type": "object",
+        "required": [
+            "id",
+            "kind",
+            "status",
+            "progress_done",
+            "progress_total",
+            "created_at",
+            "started_at",
+            "finished_at",
+            "error",
+            "result",
+            "url",
+            "file_url",
+            "file_expired",
+        ],
+        "properties": {
+            "id": {"type": "integer"},
+            "kind": {
+                "type": "string",
+                "description": "export_long, regrade_plan, regrade_apply or simulate_class",
+            },
+            "status": {"type": "string", "enum": ["queued", "running", "done", "failed"]},
+            "progress_done": {"type": "integer"},
+            "progress_total": {"type": "integer", "nullable": True},
+            "created_at": {"type": "string", "format": "date-time"},
+            "started_at": {"type": "string", "format": "date-time", "nullable": True},
+            "finished_at": {"type": "string", "format": "date-time", "nullable": True},
+            "error": {"type": "string", "nullable": True},
+            "result": {"type": "object", "nullable": True, "description": "the job's result"},
+            "url": {"type": "string", "description": "this job (GET it to follow progress)"},
+            "file_url": {
+                "type": "string",
+                "nullable": True,
+                "description": "its file, once done (the long CSV)",
+            },
+            "file_expired": {
+                "type": "boolean",
+                "description": "its file was deleted after EXPORT_RETENTION_DAYS: start it again",
+            },
+            "created": {
+                "type": "boolean",
+                "description": "POST only: false when the same export was already queued or running",
             },
         },
     },
@@ -842,6 +894,53 @@ PATHS = {
                     "schema": {"type": "string", "enum": list(FORMATS), "default": "canvas"},
                 },
             ],
+            "responses": {
+                "200": {
+                    "description": "CSV",
+                    "content": {"text/csv": {"schema": {"type": "string"}}},
+                },
+                **errors("400", "401", "403", "404"),
+                "409": _json(
+                    _ref("Error"),
+                    "format=long for a class whose long CSV has more rows than "
+                    "LONG_CSV_STREAM_MAX_ROWS (default 50,000): `use_export_job`, with "
+                    "export_job, the URL to POST to make it as a background job",
+                ),
+            },
+        }
+    },
+    "/courses/{course_id}/exports/long": {
+        "post": {
+            "summary": "Make the long CSV (a row per submission) as a background job "
+            "(instructors and TAs); a job already queued or running is returned instead",
+            "parameters": [path_id("course_id")],
+            "responses": {
+                "202": {
+                    **_json(_ref("Job"), "Queued (or the active one): follow its url"),
+                    "headers": {
+                        "Location": {"schema": {"type": "string"}, "description": "the job's url"}
+                    },
+                },
+                **errors("400", "401", "403", "404"),
+                "409": _json(_ref("Error"), "The job queue cannot be reached (`conflict`)"),
+            },
+        }
+    },
+    "/courses/{course_id}/jobs/{job_id}": {
+        "get": {
+            "summary": "A job of the course: status, progress, result, its file's url (staff)",
+            "parameters": [path_id("course_id"), path_id("job_id")],
+            "responses": {
+                "200": _json(_ref("Job"), "The job"),
+                **errors("400", "401", "403", "404"),
+            },
+        }
+    },
+    "/courses/{course_id}/jobs/{job_id}/file": {
+        "get": {
+            "summary": "A finished job's file, streamed (staff); 404 before it is done or "
+            "after it expired",
+            "parameters": [path_id("course_id"), path_id("job_id")],
             "responses": {
                 "200": {
                     "description": "CSV",

@@ -4,7 +4,6 @@ and read in chunks of students so that a large course never sits whole in memory
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -29,6 +28,7 @@ from ..models import (
 )
 from . import commit_keeping_state
 from .errors import NotFound
+from .natural import natural_key
 
 CHUNK = 500
 
@@ -588,16 +588,6 @@ def overrides_of(a: Assignment) -> list[tuple[ScoreOverride, AssignmentProblem, 
     out = [(o, by_id[o.assignment_problem_id], u) for o, u in rows]
     out.sort(key=lambda r: (natural_key(r[2].name), r[2].id, r[1].position))
     return out
-
-
-_DIGITS = re.compile(r"(\d+)")
-
-
-def natural_key(text: str) -> tuple:
-    """Sorts text as people do: "Student 2" before "Student 10", case aside. Splitting at
-    runs of digits alternates text and numbers, so two keys compare part by part."""
-    parts = _DIGITS.split((text or "").casefold())
-    return tuple(int(p) if i % 2 else p for i, p in enumerate(parts))
 
 
 def course_problem(course_id: int, problem_id: int) -> AssignmentProblem:

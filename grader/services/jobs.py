@@ -23,6 +23,10 @@ Rules:
   it is still running then, so a job declared lost writes nothing.
 - **Lost messages.** ``jobs worker`` enqueues every queued job again when it starts (the
   claim makes duplicates harmless), so a job committed just before a crash still runs.
+- **Old files.** A job's output file is deleted ``EXPORT_RETENTION_DAYS`` (default 7) after
+  the job finished, by ``prune_files`` (a periodic huey task, every hour at :17, run by the
+  worker; and ``flask --app grader jobs prune``). The job and its log stay; its page says
+  the file expired and offers to run it again.
 """
 
 from __future__ import annotations
@@ -66,7 +70,7 @@ CHUNK_CHARS = 1 << 20  # a file chunk holds at most 1 MiB of text before compres
 def make_huey(app: Flask):
     """The app's huey instance for ``JOBS_URL``, with the one task that runs a job by id
     (registered on it), kept in ``app.extensions["huey"]``."""
-    from huey import MemoryHuey, RedisHuey, SqliteHuey
+    from huey import MemoryHuey, RedisHuey, SqliteHuey, crontab
     from huey.signals import SIGNAL_INTERRUPTED
 
     url = app.config["JOBS_URL"]
@@ -102,6 +106,16 @@ def make_huey(app: Flask):
             )
             if assignment is not None and user is not None:
                 finalize_expired(assignment, user)
+
+    @huey.periodic_task(crontab(minute="17"), name="grader.prune_job_files")
+    def prune_task() -> None:
+        with app.app_context():
+            try:
+                n = prune_files()
+                if n:
+                    log.info("deleted the files of %s job(s) past EXPORT_RETENTION_DAYS", n)
+            finally:
+                db.session.remove()
 
     @huey.signal(SIGNAL_INTERRUPTED)
     def interrupted(_signal, task, *_args) -> None:
@@ -492,6 +506,38 @@ def _delete_file(job_id: int) -> None:
 
 
 # ---------------------------------------------------------------- output files
+
+
+def prune_files(now=None) -> int:
+    """Delete the output files of jobs that finished more than EXPORT_RETENTION_DAYS ago
+    (the job and its log are kept, with a line saying so). Returns how many jobs lost
+    their file."""
+    days = current_app.config["EXPORT_RETENTION_DAYS"]
+    cutoff = (now or utcnow()) - timedelta(days=days)
+    old = (
+        sa.select(JobFileChunk.job_id)
+        .join(Job, Job.id == JobFileChunk.job_id)
+        .where(Job.finished_at < cutoff)
+        .distinct()
+    )
+    stamp = (now or utcnow()).strftime("%H:%M:%S")
+    with db.engine.begin() as conn:
+        ids = list(conn.scalars(old))
+        if ids:
+            conn.execute(sa.delete(JobFileChunk).where(JobFileChunk.job_id.in_(ids)))
+            conn.execute(
+                sa.update(Job)
+                .where(Job.id.in_(ids))
+                .values(log=Job.log + f"{stamp} file deleted: kept {days} days\n")
+            )
+    if ids:
+        db.session.expire_all()
+    return len(ids)
+
+
+def file_expired(job: Job) -> bool:
+    """Whether the job made a file that has since been deleted (``prune_files``)."""
+    return job.status == "done" and bool((job.result or {}).get("filename")) and not has_file(job)
 
 
 def has_file(job: Job) -> bool:

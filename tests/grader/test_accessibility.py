@@ -102,6 +102,7 @@ def pages(ids) -> dict[str, list[str]]:
         f"/courses/{c}/stats/assignments/{a}",
         f"/courses/{c}/jobs",
         f"/courses/{c}/jobs/{ids['job']}",
+        f"/courses/{c}/simulate",
     ]
     return {"ada@example.edu": student, "t@example.edu": staff}
 
@@ -138,7 +139,7 @@ def test_no_page_has_a_serious_accessibility_violation_or_scrolls_sideways(site,
                 _audit(axe, page, who, url, found, wide)
         _audit(axe, anonymous, "anonymous", "/login", found, wide)
         browser.close()
-    assert len(checked) == 27
+    assert len(checked) == 28
     assert not found, "\n".join(found)
     assert not wide, wide
 

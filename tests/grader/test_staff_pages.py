@@ -14,7 +14,7 @@ from html.parser import HTMLParser
 import pytest
 
 from grader.services import jobs
-from grader.services.gradebook import natural_key
+from grader.services.natural import natural_key
 from grader.services.submissions import submit
 from tests.helpers import login, post
 
