@@ -123,6 +123,15 @@ CHROMIUM_ARGS = [
 ]
 
 
+def browser_login(page, base: str, email: str, password: str = TEST_PASSWORD) -> None:
+    """Log in through the login form in a Playwright ``page`` and wait for the next page."""
+    page.goto(base + "/login")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_load_state()
+
+
 def browser_missing() -> str | None:
     """Why the browser tests cannot run here, or None. In CI (CI set) the caller fails."""
     try:

@@ -13,7 +13,7 @@ from grader.services import jobs
 from grader.services.quiz import start_quiz
 from grader.services.submissions import submit
 from grader.services.variants import get_or_create_variant
-from tests.helpers import CHROMIUM, CHROMIUM_ARGS, TEST_PASSWORD, require_browser
+from tests.helpers import CHROMIUM, CHROMIUM_ARGS, browser_login, require_browser
 
 pytestmark = pytest.mark.browser
 
@@ -107,14 +107,6 @@ def pages(ids) -> dict[str, list[str]]:
     return {"ada@example.edu": student, "t@example.edu": staff}
 
 
-def _login(page, base, email):
-    page.goto(base + "/login")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(TEST_PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_load_state()
-
-
 @pytest.mark.parametrize("width", list(WIDTHS))
 def test_no_page_has_a_serious_accessibility_violation_or_scrolls_sideways(site, width):
     require_browser()
@@ -131,7 +123,7 @@ def test_no_page_has_a_serious_accessibility_violation_or_scrolls_sideways(site,
         checked = [("anonymous", "/login", anonymous)]
         for who, urls in pages(ids).items():
             page = browser.new_page(viewport={"width": WIDTHS[width], "height": 900})
-            _login(page, base, who)
+            browser_login(page, base, who)
             for url in urls:
                 response = page.goto(base + url)
                 assert response.status == 200, (who, url, response.status)
@@ -163,7 +155,7 @@ def test_a_keyboard_user_skips_to_the_content_and_lands_on_the_result(site):
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         page = browser.new_page()
-        _login(page, base, "ada@example.edu")
+        browser_login(page, base, "ada@example.edu")
         page.goto(base + f"/assignments/{ids['a']}/problems/{ids['p']}")
         page.keyboard.press("Tab")
         skip = page.get_by_role("link", name="Skip to the content")

@@ -6,7 +6,7 @@ import os
 
 import pytest
 
-from tests.helpers import CHROMIUM, CHROMIUM_ARGS, require_browser
+from tests.helpers import CHROMIUM, CHROMIUM_ARGS, browser_login, require_browser
 
 WORKED = {
     "fixed": {"W": [[1, -1], [0, 2], [3, 1]], "x": [1, 2], "b": [0, 1, -1], "activation": "relu"}
@@ -29,10 +29,7 @@ def test_student_answers_the_worked_example(
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         page = browser.new_page()
-        page.goto(live_server + "/login")
-        page.get_by_label("Email").fill("ada@example.edu")
-        page.get_by_label("Password").fill("correct-horse")
-        page.get_by_role("button", name="Log in").click()
+        browser_login(page, live_server, "ada@example.edu", "correct-horse")
         # one course: the student lands on it
         expect(page.get_by_role("heading", name="NN-W3 — Test course")).to_be_visible()
         page.get_by_role("link", name="Homework 3").click()

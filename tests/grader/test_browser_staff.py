@@ -6,7 +6,7 @@ Ana Zed 30, Student 10 30, Student 2 25, Student 1 nothing."""
 import pytest
 
 from grader.services.submissions import submit
-from tests.helpers import CHROMIUM, CHROMIUM_ARGS, TEST_PASSWORD, require_browser
+from tests.helpers import CHROMIUM, CHROMIUM_ARGS, browser_login, require_browser
 
 pytestmark = pytest.mark.browser
 
@@ -46,10 +46,7 @@ def test_keyboard_sorts_the_gradebook_and_the_search_box_finds_a_student(site):
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         page = browser.new_page()
-        page.goto(base + "/login")
-        page.get_by_label("Email").fill("t@example.edu")
-        page.get_by_label("Password").fill(TEST_PASSWORD)
-        page.get_by_role("button", name="Log in").click()
+        browser_login(page, base, "t@example.edu")
         page.goto(f"{base}/courses/{course_id}/gradebook")
         rows = page.locator("#gradebook tbody th[scope=row]")
         expect(rows).to_have_text(["Ana Zed", "Student 1", "Student 2", "Student 10"])

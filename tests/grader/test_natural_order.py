@@ -7,7 +7,7 @@ import re
 import pytest
 
 from grader.services.natural import matches, natural_key
-from tests.helpers import login
+from tests.helpers import browser_login, login
 
 
 def test_natural_key_orders_numbers_as_numbers_and_ignores_case():
@@ -80,7 +80,7 @@ def test_students_are_listed_in_natural_order_and_filtered(client, roster):
 def test_the_filter_box_filters_as_one_types(live_server, roster):
     """filter.js: typing "student 1" leaves Sim Student 1, 10 and 100 shown (3 of 7) without
     a request; clearing the box shows all 7 again."""
-    from tests.helpers import CHROMIUM, CHROMIUM_ARGS, TEST_PASSWORD, require_browser
+    from tests.helpers import CHROMIUM, CHROMIUM_ARGS, require_browser
 
     require_browser()
     from playwright.sync_api import expect, sync_playwright
@@ -88,10 +88,7 @@ def test_the_filter_box_filters_as_one_types(live_server, roster):
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         page = browser.new_page()
-        page.goto(live_server + "/login")
-        page.get_by_label("Email").fill("t@example.edu")
-        page.get_by_label("Password").fill(TEST_PASSWORD)
-        page.get_by_role("button", name="Log in").click()
+        browser_login(page, live_server, "t@example.edu")
         page.goto(f"{live_server}/courses/{roster.id}/stats")
         box = page.get_by_label("Filter students by name or email")
         box.fill("student 1")

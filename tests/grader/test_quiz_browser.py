@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from grader.extensions import db
 from grader.models import Draft, QuizStart, Submission, utcnow
 from grader.services.submissions import AUTO_KEY
-from tests.helpers import CHROMIUM, CHROMIUM_ARGS, TEST_PASSWORD, require_browser
+from tests.helpers import CHROMIUM, CHROMIUM_ARGS, browser_login, require_browser
 
 WORKED = {
     "fixed": {"W": [[1, -1], [0, 2], [3, 1]], "x": [1, 2], "b": [0, 1, -1], "activation": "relu"}
@@ -64,10 +64,7 @@ def test_a_timed_quiz_from_start_to_the_graded_draft(
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": 1280, "height": 900})
-        page.goto(live_server + "/login")
-        page.get_by_label("Email").fill("ada@example.edu")
-        page.get_by_label("Password").fill(TEST_PASSWORD)
-        page.get_by_role("button", name="Log in").click()
+        browser_login(page, live_server, "ada@example.edu")
 
         # opening a problem shows the start page; nothing has started
         page.goto(live_server + f"/assignments/{quiz.id}/problems/{quiz.problems[0].id}")

@@ -17,7 +17,7 @@ from grader.models import Variant
 from grader.services import stats
 from grader.services.submissions import submit
 from grader.services.variants import get_or_create_variant
-from tests.helpers import login
+from tests.helpers import browser_login, login
 
 WORKED = {
     "fixed": {"W": [[1, -1], [0, 2], [3, 1]], "x": [1, 2], "b": [0, 1, -1], "activation": "relu"}
@@ -407,10 +407,7 @@ def test_charts_in_a_browser_fit_and_are_legible(app, klass, width, tmp_path):
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
             page = browser.new_page(viewport={"width": width, "height": 900})
-            page.goto(base + "/login")
-            page.get_by_label("Email").fill("t@example.edu")
-            page.get_by_label("Password").fill("correct-horse")
-            page.get_by_role("button", name="Log in").click()
+            browser_login(page, base, "t@example.edu", "correct-horse")
             page.wait_for_url(base + "/")
             for name, path in (
                 ("assignment", f"/courses/{course.id}/stats/assignments/{a.id}"),
