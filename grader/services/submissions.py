@@ -495,12 +495,24 @@ def submit(
 
 
 def _store(row: dict[str, Any], tags: list[str], user_id: int, variant: Variant) -> Submission:
-    """Write one graded attempt and commit: the submission, its misconception tags and the
-    variant's new summary, as three plain statements (no unit of work to work out). The
+    """Write one graded attempt and commit: the submission and the variant's new summary
+    (one statement on PostgreSQL, two elsewhere), then its misconception tags if any, as
+    plain statements (no unit of work to work out). The
     variant in memory gets the summary as committed; the submission returned is built from
     ``row`` and its new id, detached, for the answer to the client (no query after the
     commit)."""
-    sub_id = db.session.execute(_INSERT_SUBMISSION, row).scalar_one()
+    summary = Summary(**{name: getattr(variant, name) for name in SUMMARY_FIELDS})
+    note_attempt(summary, row["attempt"], row["score"], row["raw_score"], row["created_at"])
+    values = asdict(summary)
+    if db.engine.dialect.name == "postgresql":  # one round trip for both (a CTE)
+        params = {f"new_{k}": v for k, v in row.items()}
+        params |= {f"summary_{k}": v for k, v in values.items()}
+        sub_id = db.session.execute(
+            _insert_with_summary(), params | {"summary_variant_id": variant.id}
+        ).scalar_one()
+    else:
+        sub_id = db.session.execute(_INSERT_SUBMISSION, row).scalar_one()
+        db.session.execute(_UPDATE_SUMMARY, {"variant_id": variant.id, **values})
     if tags:
         db.session.execute(
             sa.insert(SubmissionTag.__table__),
@@ -514,10 +526,6 @@ def _store(row: dict[str, Any], tags: list[str], user_id: int, variant: Variant)
                 for t in tags
             ],
         )
-    summary = Summary(**{name: getattr(variant, name) for name in SUMMARY_FIELDS})
-    note_attempt(summary, row["attempt"], row["score"], row["raw_score"], row["created_at"])
-    values = asdict(summary)
-    db.session.execute(_UPDATE_SUMMARY, {"variant_id": variant.id, **values})
     commit_keeping_state()  # the answer is built from these objects, no query
     for name, value in values.items():  # as stored: nothing left for a flush to write
         sa.orm.attributes.set_committed_value(variant, name, value)
@@ -603,6 +611,32 @@ _UPDATE_SUMMARY = (
     .where(Variant.__table__.c.id == sa.bindparam("variant_id"))
     .values({name: sa.bindparam(name) for name in SUMMARY_FIELDS})
 )
+
+
+@functools.cache
+def _insert_with_summary() -> sa.Insert:
+    """PostgreSQL: the attempt's insert with the variant's summary update in a
+    data-modifying CTE, one statement and one round trip instead of two (bind parameters
+    ``new_<column>``, ``summary_<field>`` and ``summary_variant_id``)."""
+    sub, var = Submission.__table__, Variant.__table__
+    summary = (
+        sa.update(var)
+        .where(var.c.id == sa.bindparam("summary_variant_id", type_=sa.Integer))
+        .values({n: sa.bindparam(f"summary_{n}", type_=var.c[n].type) for n in SUMMARY_FIELDS})
+        .cte("summary")
+    )
+    return (
+        sa.insert(sub)
+        .values(
+            {
+                c.name: sa.bindparam(f"new_{c.name}", type_=c.type)
+                for c in sub.columns
+                if c.name != "id"
+            }
+        )
+        .returning(sub.c.id)
+        .add_cte(summary)
+    )
 
 
 def note_attempt(

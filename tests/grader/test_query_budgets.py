@@ -188,6 +188,8 @@ def test_a_statistics_page_does_not_grow_with_the_class(statements, worlds, url)
 
 
 def test_a_graded_submission_through_the_api_takes_at_most_6_statements(statements, worlds):
+    ONE_WRITE = db.engine.dialect.name == "postgresql"  # noqa: N806
+
     def post(w, key, answers=OTHER_WRONG):
         url = f"/api/v1/assignments/{w.assignment_id}/problems/{w.problem_id}/submissions"
         return w.student.post(
@@ -195,9 +197,10 @@ def test_a_graded_submission_through_the_api_takes_at_most_6_statements(statemen
         )
 
     # a wrong answer unlike the stored one (no misconception recognised): graded and
-    # stored in 4: token, target (with the previous attempt's answer), insert, summary
+    # stored in 4: token, target (with the previous attempt's answer), insert, summary;
+    # on PostgreSQL the insert and the summary are one statement
     n = same_everywhere(statements, worlds, lambda w: post(w, "first"))
-    assert n == 4
+    assert n == 4 - ONE_WRITE
     # a replay of the same key answers from the one query: no insert, no update
     replay = same_everywhere(statements, worlds, lambda w: post(w, "first"))
     assert replay == 2
@@ -206,10 +209,11 @@ def test_a_graded_submission_through_the_api_takes_at_most_6_statements(statemen
     assert same == 3
     # a typical slip (y = z, the activation forgotten): one statement more, its tag
     tagged = same_everywhere(statements, worlds, lambda w: post(w, "slip", answers=WRONG))
-    assert tagged == 5
+    assert tagged == 5 - ONE_WRITE
 
 
 def test_a_graded_submission_through_the_web_form_takes_at_most_6_statements(statements, worlds):
+    ONE_WRITE = db.engine.dialect.name == "postgresql"  # noqa: N806
     for w in worlds.values():
         w.token = csrf_token(w.student)
 
@@ -218,7 +222,7 @@ def test_a_graded_submission_through_the_web_form_takes_at_most_6_statements(sta
         return w.student.post(url, data=RIGHT_FORM | {"csrf_token": w.token})
 
     # session user, target, insert, the summary (a right answer: no tag)
-    assert same_everywhere(statements, worlds, post) == 4
+    assert same_everywhere(statements, worlds, post) == 4 - ONE_WRITE
 
 
 def test_the_counter_sees_every_statement(statements, app):

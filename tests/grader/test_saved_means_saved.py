@@ -33,7 +33,8 @@ def connection_drops_after(insert_into: str):
             raise sa.exc.OperationalError(
                 statement, params, Exception("server closed the connection unexpectedly")
             )
-        if statement.lstrip().upper().startswith(f"INSERT INTO {insert_into.upper()} "):
+        # at the start, or after a CTE (PostgreSQL's attempt: WITH summary AS (…) INSERT …)
+        if f"INSERT INTO {insert_into.upper()} " in statement.upper():
             state["armed"] = True
 
     def commit(conn):
