@@ -1,0 +1,293 @@
+"""Scores back to the LMS (LTI Assignment and Grade Services), through an outbox.
+
+``score_changed(user_id, assignment_id)`` is called after a student's score may have
+changed (a submission, a regrade, an override, an excusal). It marks the student's row in
+``lti_score_outbox`` pending for every LMS link of the assignment and queues a send; it
+never talks to the LMS, so a submission never waits on it. ``send_pending`` (a background
+task; also ``flask lti-send-scores``) reads each pending student's score *at sending
+time* and posts it to the line item; a failure keeps the row pending with a growing
+delay, so an LMS that is down loses no grade: the next send after it is back delivers it.
+
+While no platform is registered, ``score_changed`` costs no query: whether LTI is in use
+is kept per process (looked up when the app starts, then at most once a minute).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from datetime import timedelta
+
+import sqlalchemy as sa
+from flask import Flask, current_app
+
+from ..extensions import db
+from ..lti.models import LtiContext, LtiRegistration, LtiResourceLink, LtiScoreOutbox, LtiUser
+from ..models import Assignment, User, utcnow
+
+log = logging.getLogger(__name__)
+
+SCORE_SCOPE = "https://purl.imsglobal.org/spec/lti-ags/scope/score"
+TASK_NAME = "grader.lti_send_scores"
+ACTIVE_RECHECK_SECONDS = 60
+MAX_DELAY_SECONDS = 3600
+
+
+def _lti_in_use() -> bool:
+    app = current_app
+    active, checked_at = app.extensions.get("lti_active", (None, 0.0))
+    if active and checked_at == 0.0:
+        return True
+    if active is not None and time.monotonic() - checked_at < ACTIVE_RECHECK_SECONDS:
+        return active
+    active = db.session.scalar(sa.select(LtiRegistration.id).limit(1)) is not None
+    app.extensions["lti_active"] = (active, time.monotonic())
+    return active
+
+
+def prime(app: Flask) -> None:
+    """Look up once, at start, whether any platform is registered (a database without the
+    LTI tables yet counts as none until the next look)."""
+    try:
+        with app.app_context(), db.engine.connect() as conn:
+            found = conn.execute(sa.select(LtiRegistration.id).limit(1)).first() is not None
+        app.extensions["lti_active"] = (found, time.monotonic())
+    except Exception:  # no table yet (before `db upgrade`), or no database now
+        app.extensions["lti_active"] = (None, 0.0)
+
+
+def score_changed(user_id: int, assignment_id: int) -> int:
+    """Mark the student's score on the assignment as to be sent to every LMS line item
+    linked to it, and queue a send. Returns how many rows were marked (0 when the
+    assignment is in no LMS). Commits its own rows; call it after the score's commit."""
+    if not _lti_in_use():
+        return 0
+    links = db.session.scalars(
+        sa.select(LtiResourceLink.id)
+        .join(LtiContext, LtiResourceLink.lti_context_id == LtiContext.id)
+        .join(LtiUser, sa.and_(LtiUser.issuer == LtiContext.issuer, LtiUser.user_id == user_id))
+        .where(LtiResourceLink.assignment_id == assignment_id)
+    ).all()
+    if not links:
+        return 0
+    mark(links, [user_id])
+    enqueue()
+    return len(links)
+
+
+def mark(link_ids: list[int], user_ids: list[int]) -> None:
+    """Pending rows for these (link, user) pairs, made where missing; commits."""
+    now = utcnow()
+    existing = {
+        (r.resource_link_id, r.user_id): r
+        for r in db.session.scalars(
+            sa.select(LtiScoreOutbox).where(
+                LtiScoreOutbox.resource_link_id.in_(link_ids), LtiScoreOutbox.user_id.in_(user_ids)
+            )
+        )
+    }
+    for link_id in link_ids:
+        for user_id in user_ids:
+            row = existing.get((link_id, user_id))
+            if row is None:
+                db.session.add(
+                    LtiScoreOutbox(
+                        resource_link_id=link_id, user_id=user_id, changed_at=now, next_attempt_at=now
+                    )
+                )
+            else:
+                row.pending, row.changed_at, row.next_attempt_at = True, now, now
+    try:
+        db.session.commit()
+    except sa.exc.IntegrityError:  # a concurrent mark made the row: it is pending already
+        db.session.rollback()
+
+
+def enqueue(delay: int | None = None) -> None:
+    """Queue a send (the outbox keeps the work should the queue be down)."""
+    task = current_app.extensions.get(TASK_NAME)
+    if task is None:
+        return
+    try:
+        if delay:
+            task.schedule(delay=delay)
+        else:
+            task()
+    except Exception as exc:  # Redis down: the rows stay pending for the next send
+        log.warning("LTI score send not queued (%s); the outbox keeps it", exc)
+
+
+def resend_course(course_id: int) -> int:
+    """Mark every LTI student's score of every linked assignment of the course pending
+    ("send all scores again"); returns the number of rows marked."""
+    from ..models import Enrollment
+
+    pairs = db.session.execute(
+        sa.select(LtiResourceLink.id, LtiUser.user_id)
+        .join(LtiContext, LtiResourceLink.lti_context_id == LtiContext.id)
+        .join(LtiUser, LtiUser.issuer == LtiContext.issuer)
+        .join(
+            Enrollment,
+            sa.and_(
+                Enrollment.user_id == LtiUser.user_id,
+                Enrollment.course_id == LtiContext.course_id,
+                Enrollment.role == "student",
+            ),
+        )
+        .where(LtiContext.course_id == course_id)
+    ).all()
+    for link_id, user_id in pairs:
+        mark([link_id], [user_id])
+    if pairs:
+        enqueue()
+    return len(pairs)
+
+
+def current_score(assignment: Assignment, user: User) -> tuple[float | None, float, str, str]:
+    """(points earned or None when nothing was submitted, points possible,
+    activityProgress, gradingProgress), as the gradebook counts them (overrides and
+    the score policy included)."""
+    from .gradebook import iter_grades, possible
+
+    maximum = possible(assignment)
+    grades = next(iter(iter_grades(assignment.course, [assignment], user_id=user.id)), None)
+    if grades is None or assignment.id in grades.excused:
+        return None, maximum, "Initialized", "NotReady"
+    earned = grades.points(assignment)
+    if earned is None:
+        return None, maximum, "Initialized", "NotReady"
+    done = all(ap.id in grades.scores for ap in assignment.problems)
+    return earned, maximum, "Completed" if done else "InProgress", "FullyGraded"
+
+
+def _delay(attempts: int) -> int:
+    return min(MAX_DELAY_SECONDS, 30 * 2 ** max(0, attempts - 1))
+
+
+def send_pending(limit: int = 500) -> tuple[int, int]:
+    """Send every pending score that is due (at most ``limit``); returns (sent, failed).
+    Each row commits on its own; a failed one is tried again after 30 s, 60 s, … up to an
+    hour (a send is queued for then)."""
+    from pylti1p3.assignments_grades import AssignmentsGradesService
+    from pylti1p3.grade import Grade
+    from pylti1p3.service_connector import ServiceConnector
+
+    from .lti import as_pylti_registration, http_session
+
+    now = utcnow()
+    rows = db.session.scalars(
+        sa.select(LtiScoreOutbox)
+        .where(LtiScoreOutbox.pending.is_(True), LtiScoreOutbox.next_attempt_at <= now)
+        .order_by(LtiScoreOutbox.next_attempt_at, LtiScoreOutbox.id)
+        .limit(limit)
+    ).all()
+    sent = failed = 0
+    connectors: dict[int, ServiceConnector] = {}
+    retry_in: int | None = None
+    for row in rows:
+        row_id, changed_at = row.id, row.changed_at
+        link = row.link
+        ctx = link.context
+        try:
+            if not link.lineitem_url:
+                raise RuntimeError("the LMS gave no line item for this link (no AGS claim yet)")
+            sub = db.session.scalar(
+                sa.select(LtiUser.sub).where(
+                    LtiUser.issuer == ctx.issuer, LtiUser.user_id == row.user_id
+                )
+            )
+            earned, maximum, activity, grading = current_score(link.assignment, row.user)
+            grade = (
+                Grade()
+                .set_score_maximum(maximum)
+                .set_activity_progress(activity)
+                .set_grading_progress(grading)
+                .set_timestamp(utcnow().isoformat(timespec="milliseconds"))
+                .set_user_id(sub)
+            )
+            if earned is not None:
+                grade.set_score_given(round(earned, 6))
+            if ctx.registration_id not in connectors:
+                connectors[ctx.registration_id] = ServiceConnector(
+                    as_pylti_registration(ctx.registration), http_session()
+                )
+            ags = AssignmentsGradesService(
+                connectors[ctx.registration_id],
+                {"scope": [SCORE_SCOPE], "lineitem": link.lineitem_url},
+            )
+            ags.put_grade(grade)
+        except Exception as exc:  # the LMS down, refusing, or a link without a line item
+            db.session.rollback()
+            attempts = (row.attempts or 0) + 1
+            delay = _delay(attempts)
+            db.session.execute(
+                sa.update(LtiScoreOutbox)
+                .where(LtiScoreOutbox.id == row_id)
+                .values(
+                    attempts=attempts,
+                    last_error=str(exc)[:1000],
+                    next_attempt_at=utcnow() + timedelta(seconds=delay),
+                )
+            )
+            db.session.commit()
+            failed += 1
+            retry_in = delay if retry_in is None else min(retry_in, delay)
+            log.warning("LTI score for outbox row %s not sent: %s", row_id, exc)
+            continue
+        # Sent: no longer pending unless the score changed again while we sent it.
+        db.session.execute(
+            sa.update(LtiScoreOutbox)
+            .where(LtiScoreOutbox.id == row_id)
+            .values(
+                sent_at=utcnow(),
+                sent_score=earned,
+                sent_maximum=maximum,
+                attempts=0,
+                last_error=None,
+                pending=sa.case((LtiScoreOutbox.changed_at == changed_at, False), else_=True),
+            )
+        )
+        db.session.commit()
+        sent += 1
+    if retry_in is not None:
+        enqueue(delay=retry_in)
+    return sent, failed
+
+
+def course_status(course_id: int) -> list[dict]:
+    """Per LTI student and linked assignment: whether the LMS has their latest score."""
+    rows = db.session.execute(
+        sa.select(LtiScoreOutbox, LtiResourceLink, User)
+        .join(LtiResourceLink, LtiScoreOutbox.resource_link_id == LtiResourceLink.id)
+        .join(LtiContext, LtiResourceLink.lti_context_id == LtiContext.id)
+        .join(User, LtiScoreOutbox.user_id == User.id)
+        .where(LtiContext.course_id == course_id)
+        .order_by(User.name, LtiResourceLink.assignment_id)
+    ).all()
+    return [
+        {
+            "user": u,
+            "assignment": link.assignment,
+            "pending": row.pending,
+            "sent_score": row.sent_score,
+            "sent_maximum": row.sent_maximum,
+            "sent_at": row.sent_at,
+            "attempts": row.attempts,
+            "last_error": row.last_error,
+        }
+        for row, link, u in rows
+    ]
+
+
+def register_task(app: Flask) -> None:
+    """The send task on the app's job queue (huey), kept in app.extensions."""
+    huey = app.extensions.get("huey")
+    if huey is None:
+        return
+
+    @huey.task(name=TASK_NAME)
+    def lti_send_scores_task() -> None:
+        with app.app_context():
+            send_pending()
+
+    app.extensions[TASK_NAME] = lti_send_scores_task
