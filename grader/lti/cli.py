@@ -16,14 +16,23 @@ def register(app: Flask) -> None:
     from ..services.errors import DomainError
 
     @app.cli.command("lti-register")
-    @click.option("--issuer", required=True, help="The platform's issuer, e.g. https://canvas.instructure.com")
+    @click.option(
+        "--issuer", required=True, help="The platform's issuer, e.g. https://canvas.instructure.com"
+    )
     @click.option("--client-id", required=True, help="The client id the platform gave this tool.")
-    @click.option("--deployment-id", "deployment_ids", multiple=True, required=True,
-                  help="A deployment id (repeat for several).")
+    @click.option(
+        "--deployment-id",
+        "deployment_ids",
+        multiple=True,
+        required=True,
+        help="A deployment id (repeat for several).",
+    )
     @click.option("--auth-login-url", required=True, help="The platform's OIDC auth URL.")
     @click.option("--auth-token-url", required=True, help="The platform's OAuth2 token URL.")
     @click.option("--key-set-url", required=True, help="The platform's JWKS URL.")
-    def lti_register(issuer, client_id, deployment_ids, auth_login_url, auth_token_url, key_set_url):
+    def lti_register(
+        issuer, client_id, deployment_ids, auth_login_url, auth_token_url, key_set_url
+    ):
         """Register an LMS (LTI 1.3 platform)."""
         try:
             reg = lti_service.register_platform(
@@ -41,7 +50,9 @@ def register(app: Flask) -> None:
         if not rows:
             click.echo("No platform is registered.")
         for r in rows:
-            click.echo(f"{r.id}\t{r.issuer}\t{r.client_id}\t{','.join(r.deployment_ids)}\t{r.auth_login_url}")
+            click.echo(
+                f"{r.id}\t{r.issuer}\t{r.client_id}\t{','.join(r.deployment_ids)}\t{r.auth_login_url}"
+            )
 
     @app.cli.command("lti-sync-roster")
     @click.argument("course_id", type=int)

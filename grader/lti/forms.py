@@ -6,11 +6,15 @@ from wtforms.validators import DataRequired, Length
 
 
 class RegistrationForm(FlaskForm):
-    issuer = StringField("Issuer", validators=[DataRequired(), Length(max=255)],
-                         description="e.g. https://canvas.instructure.com")
+    issuer = StringField(
+        "Issuer",
+        validators=[DataRequired(), Length(max=255)],
+        description="e.g. https://canvas.instructure.com",
+    )
     client_id = StringField("Client id", validators=[DataRequired(), Length(max=255)])
     deployment_ids = StringField(
-        "Deployment ids", validators=[DataRequired(), Length(max=1000)],
+        "Deployment ids",
+        validators=[DataRequired(), Length(max=1000)],
         description="One or more, separated by commas.",
     )
     auth_login_url = StringField("OIDC auth URL", validators=[DataRequired(), Length(max=1000)])

@@ -83,7 +83,9 @@ class LtiContext(db.Model):
     )
     issuer: Mapped[str] = mapped_column(sa.String(255))
     context_id: Mapped[str] = mapped_column(sa.String(255))
-    course_id: Mapped[int] = mapped_column(sa.ForeignKey("course.id", ondelete="CASCADE"), index=True)
+    course_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("course.id", ondelete="CASCADE"), index=True
+    )
     title: Mapped[str] = mapped_column(sa.String(255), default="")
     memberships_url: Mapped[str | None] = mapped_column(sa.String(1000))
     lineitems_url: Mapped[str | None] = mapped_column(sa.String(1000))

@@ -7,7 +7,17 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_login import current_user, login_required, login_user
 
 from ..services import lti as lti_service
@@ -73,11 +83,15 @@ def deep_link():
         )
         parts = urlsplit(return_url)
         origin = f"{parts.scheme}://{parts.netloc}"
-        return response, 200, {
-            "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; "
-            "style-src 'self'; script-src 'self'; object-src 'none'; frame-ancestors 'none'; "
-            f"base-uri 'self'; form-action 'self' {origin}"
-        }
+        return (
+            response,
+            200,
+            {
+                "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; "
+                "style-src 'self'; script-src 'self'; object-src 'none'; frame-ancestors 'none'; "
+                f"base-uri 'self'; form-action 'self' {origin}"
+            },
+        )
     elif request.method == "POST":
         status = 400
     return render_template("lti/deep_link.html", form=form, course=course), status

@@ -255,7 +255,9 @@ class DatabaseLaunchData(LaunchDataStorage):
         row = db.session.get(LtiLaunchState, self._prepare_key(key))
         expires = now + timedelta(seconds=exp or LAUNCH_DATA_SECONDS)
         if row is None:
-            db.session.add(LtiLaunchState(key=self._prepare_key(key), value=value, expires_at=expires))
+            db.session.add(
+                LtiLaunchState(key=self._prepare_key(key), value=value, expires_at=expires)
+            )
         else:
             row.value, row.expires_at = value, expires
         db.session.commit()
@@ -277,7 +279,9 @@ class DatabaseLaunchData(LaunchDataStorage):
 
 def sweep_expired() -> int:
     """Delete expired launch state; returns how many rows went."""
-    result = db.session.execute(sa.delete(LtiLaunchState).where(LtiLaunchState.expires_at <= utcnow()))
+    result = db.session.execute(
+        sa.delete(LtiLaunchState).where(LtiLaunchState.expires_at <= utcnow())
+    )
     db.session.commit()
     return result.rowcount
 
@@ -428,8 +432,10 @@ def account_for(
             link.user.name = name
         return link.user, False
     address = normalise_email(email) if email else ""
-    if not address or len(address) > 254 or db.session.scalar(
-        sa.select(User.id).where(User.email == address)
+    if (
+        not address
+        or len(address) > 254
+        or db.session.scalar(sa.select(User.id).where(User.email == address))
     ):
         host = urlparse(registration.issuer).hostname or "lms"
         address = f"lti-{secrets.token_hex(8)}@{host}.invalid"
@@ -510,7 +516,9 @@ def context_for(launch: ToolLaunch, reg: LtiRegistration, role: str) -> LtiConte
 def enrol_as(user: User, course_id: int, role: str) -> None:
     """Enrol (or re-role) the user: the platform's roster is the truth for LTI users."""
     e = db.session.scalar(
-        sa.select(Enrollment).where(Enrollment.user_id == user.id, Enrollment.course_id == course_id)
+        sa.select(Enrollment).where(
+            Enrollment.user_id == user.id, Enrollment.course_id == course_id
+        )
     )
     if e is None:
         db.session.add(Enrollment(user_id=user.id, course_id=course_id, role=role))
@@ -549,11 +557,16 @@ def resource_launch(launch: ToolLaunch) -> Landing:
     reg = registration_of(launch)
     role = role_from(body.get(ROLES_CLAIM) or [])
     if role is None:
-        raise LaunchRefused(403, "Your role in the LMS course (none of Instructor, Teaching "
-                            "assistant, Learner) has no access here.")
+        raise LaunchRefused(
+            403,
+            "Your role in the LMS course (none of Instructor, Teaching "
+            "assistant, Learner) has no access here.",
+        )
     sub = str(body.get("sub") or "")
     if not sub:
-        raise LaunchRefused(400, "This launch names no user (no sub); anonymous launches are not supported.")
+        raise LaunchRefused(
+            400, "This launch names no user (no sub); anonymous launches are not supported."
+        )
     try:
         ctx = context_for(launch, reg, role)
         user, _created = account_for(reg, sub, body.get("name"), body.get("email"))
@@ -588,7 +601,9 @@ def resource_launch(launch: ToolLaunch) -> Landing:
         db.session.commit()
     except sa.exc.IntegrityError:
         db.session.rollback()
-        raise LaunchRefused(409, "Another launch was being set up at the same moment; open the link again.") from None
+        raise LaunchRefused(
+            409, "Another launch was being set up at the same moment; open the link again."
+        ) from None
     if assignment_id is not None and link is not None and role == "student":
         from . import lti_scores
 
@@ -611,7 +626,9 @@ def deep_link_context(launch: ToolLaunch) -> tuple[LtiContext, User]:
     return ctx, user
 
 
-def deep_link_response(launch: ToolLaunch, assignment: Assignment, launch_url: str) -> tuple[str, str]:
+def deep_link_response(
+    launch: ToolLaunch, assignment: Assignment, launch_url: str
+) -> tuple[str, str]:
     """The signed LtiDeepLinkingResponse placing ``assignment`` (an ltiResourceLink whose
     line item's maximum is the assignment's points) and the platform URL to post it to."""
     from pylti1p3.deep_link_resource import DeepLinkResource

@@ -24,6 +24,7 @@ from flask import Flask, current_app
 from ..extensions import db
 from ..lti.models import LtiContext, LtiRegistration, LtiResourceLink, LtiScoreOutbox, LtiUser
 from ..models import Assignment, User, utcnow
+from . import commit_keeping_state
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +61,17 @@ def score_changed(user_id: int, assignment_id: int) -> int:
     """Mark the student's score on the assignment as to be sent to every LMS line item
     linked to it, and queue a send. Returns how many rows were marked (0 when the
     assignment is in no LMS). Commits its own rows; call it after the score's commit."""
+    try:
+        return _score_changed(user_id, assignment_id)
+    except Exception:  # the score is stored already: never turn it into an error
+        log.exception(
+            "LTI score change of user %s on assignment %s not queued", user_id, assignment_id
+        )
+        db.session.rollback()
+        return 0
+
+
+def _score_changed(user_id: int, assignment_id: int) -> int:
     if not _lti_in_use():
         return 0
     links = db.session.scalars(
@@ -92,13 +104,16 @@ def mark(link_ids: list[int], user_ids: list[int]) -> None:
             if row is None:
                 db.session.add(
                     LtiScoreOutbox(
-                        resource_link_id=link_id, user_id=user_id, changed_at=now, next_attempt_at=now
+                        resource_link_id=link_id,
+                        user_id=user_id,
+                        changed_at=now,
+                        next_attempt_at=now,
                     )
                 )
             else:
                 row.pending, row.changed_at, row.next_attempt_at = True, now, now
     try:
-        db.session.commit()
+        commit_keeping_state()  # the caller's objects (a submission's answer) stay loaded
     except sa.exc.IntegrityError:  # a concurrent mark made the row: it is pending already
         db.session.rollback()
 
