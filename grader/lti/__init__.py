@@ -19,4 +19,5 @@ def init_app(app: Flask) -> None:
         csrf.exempt(view)
     lti_scores.register_task(app)
     lti_scores.prime(app)
+    app.context_processor(lambda: {"lti_in_use": lti_scores.lti_in_use})
     cli.register(app)

@@ -34,7 +34,9 @@ ACTIVE_RECHECK_SECONDS = 60
 MAX_DELAY_SECONDS = 3600
 
 
-def _lti_in_use() -> bool:
+def lti_in_use() -> bool:
+    """Whether any LMS is registered: kept per process, looked up at most once a minute
+    (a registration made in this process counts at once)."""
     app = current_app
     active, checked_at = app.extensions.get("lti_active", (None, 0.0))
     if active and checked_at == 0.0:
@@ -72,7 +74,7 @@ def score_changed(user_id: int, assignment_id: int) -> int:
 
 
 def _score_changed(user_id: int, assignment_id: int) -> int:
-    if not _lti_in_use():
+    if not lti_in_use():
         return 0
     links = db.session.scalars(
         sa.select(LtiResourceLink.id)

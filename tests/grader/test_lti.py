@@ -422,3 +422,43 @@ def test_cli_register_and_list(runner):
     assert again.exit_code == 1 and "registered already" in again.output
     listed = runner.invoke(args=["lti-list"]).output
     assert "https://canvas.instructure.com\t1000\td1,d2" in listed
+
+
+def test_an_override_is_sent_and_staff_can_send_all_scores_again(client, platform, linked):
+    from grader.services.gradebook import override
+
+    a = linked["a"]
+    launch(
+        client,
+        platform,
+        "s-1",
+        LEARNER,
+        resource_link_id="rl-1",
+        custom={"assignment_id": str(a.id)},
+        lineitem="1",
+    )
+    jobs.run_pending()
+    sam = db.session.scalar(sa.select(LtiUser).where(LtiUser.sub == "s-1")).user
+    teacher = db.session.scalar(sa.select(LtiUser).where(LtiUser.sub == "t-1")).user
+    platform.scores.clear()
+    override(a.problems[0], sam, 0.5, "half credit, checked by hand", teacher)
+    jobs.run_pending()
+    assert [(s["scoreGiven"], s["scoreMaximum"]) for s in platform.scores] == [(5, 10)]
+    page = (
+        linked["teacher"].get(f"/lti/courses/{linked['course'].id}/scores").get_data(as_text=True)
+    )
+    assert "Yes" in page and "5 / 10" in page
+    platform.scores.clear()
+    r = post(linked["teacher"], f"/lti/courses/{linked['course'].id}/scores/resend")
+    assert r.status_code == 302
+    jobs.run_pending()
+    assert [s["scoreGiven"] for s in platform.scores] == [5]
+    # a student may not see the page nor press the button
+    assert client.get(f"/lti/courses/{linked['course'].id}/scores").status_code == 403
+    assert post(client, f"/lti/courses/{linked['course'].id}/scores/resend").status_code == 403
+    assert post(client, f"/lti/courses/{linked['course'].id}/sync-roster").status_code == 403
+
+
+def test_the_course_page_offers_the_lms_actions_to_its_instructor(platform, linked):
+    page = linked["teacher"].get(f"/courses/{linked['course'].id}").get_data(as_text=True)
+    assert "Sync roster from the LMS" in page and "Scores in the LMS" in page
