@@ -462,3 +462,24 @@ def test_an_override_is_sent_and_staff_can_send_all_scores_again(client, platfor
 def test_the_course_page_offers_the_lms_actions_to_its_instructor(platform, linked):
     page = linked["teacher"].get(f"/courses/{linked['course'].id}").get_data(as_text=True)
     assert "Sync roster from the LMS" in page and "Scores in the LMS" in page
+
+
+def test_framing_is_allowed_only_for_the_configured_lms_origins(client):
+    assert client.get("/login").headers["X-Frame-Options"] == "DENY"
+    assert "frame-ancestors 'none'" in client.get("/login").headers["Content-Security-Policy"]
+    from tests.helpers import make_app
+
+    framed = make_app(
+        LTI_FRAME_ANCESTORS=["https://school.instructure.com", "http://insecure.example"]
+    )
+    with framed.app_context():
+        r = framed.test_client().get("/login")
+        assert "X-Frame-Options" not in r.headers
+        assert (
+            "frame-ancestors 'self' https://school.instructure.com;"
+            in r.headers["Content-Security-Policy"]
+        )
+        assert "insecure" not in r.headers["Content-Security-Policy"]  # https origins only
+        cookie = r.headers.get("Set-Cookie", "")
+        assert "SameSite=None" in cookie and "Secure" in cookie
+        db.session.remove()
