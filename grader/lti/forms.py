@@ -1,7 +1,7 @@
 """Forms of the LTI pages."""
 
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, SelectField, StringField
+from wtforms import Form, HiddenField, SelectField, StringField
 from wtforms.validators import DataRequired, Length
 
 
@@ -29,3 +29,10 @@ class ActionForm(FlaskForm):
 class DeepLinkForm(FlaskForm):
     launch_id = HiddenField(validators=[DataRequired(), Length(max=100)])
     assignment_id = SelectField("Assignment", coerce=int, validate_choice=True)
+
+
+class DeepLinkReturnForm(Form):
+    """The signed answer posted to the LMS's deep-linking return URL (no CSRF token: it
+    goes to the LMS, which checks the JWT's signature)."""
+
+    JWT = HiddenField()

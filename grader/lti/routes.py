@@ -24,7 +24,7 @@ from ..services import lti as lti_service
 from ..services import lti_roster, lti_scores
 from ..services.access import course_for
 from ..services.lti import LaunchRefused, RegistrationError
-from .forms import ActionForm, DeepLinkForm, RegistrationForm
+from .forms import ActionForm, DeepLinkForm, DeepLinkReturnForm, RegistrationForm
 
 bp = Blueprint("lti", __name__, url_prefix="/lti")
 
@@ -79,7 +79,10 @@ def deep_link():
         )
         session.pop(DEEP_LINK_SESSION, None)
         response = render_template(
-            "lti/deep_link_return.html", jwt=jwt_value, return_url=return_url, assignment=assignment
+            "lti/deep_link_return.html",
+            form=DeepLinkReturnForm(JWT=jwt_value),
+            return_url=return_url,
+            assignment=assignment,
         )
         parts = urlsplit(return_url)
         origin = f"{parts.scheme}://{parts.netloc}"

@@ -290,10 +290,11 @@ def form_fields(page: str) -> tuple[str, dict]:
     """The action and hidden fields of the form that posts to another site (the
     auto-submitting form of a launch or a deep-linking answer)."""
     action = html.unescape(re.search(r'<form[^>]*action="(https?://[^"]+)"', page).group(1))
-    fields = {
-        html.unescape(n): html.unescape(v)
-        for n, v in re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', page)
-    }
+    fields = {}
+    for tag in re.findall(r'<input [^>]*type="hidden"[^>]*>', page):
+        name = re.search(r'name="([^"]+)"', tag).group(1)
+        value = re.search(r'value="([^"]*)"', tag)
+        fields[html.unescape(name)] = html.unescape(value.group(1) if value else "")
     return action, fields
 
 
