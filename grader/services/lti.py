@@ -13,6 +13,7 @@ opens an existing account, and platform administrators are not administrators he
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import secrets
@@ -27,7 +28,7 @@ from jwcrypto.jwk import JWK
 from pylti1p3.contrib.flask import FlaskMessageLaunch, FlaskOIDCLogin, FlaskRequest
 from pylti1p3.deployment import Deployment
 from pylti1p3.exception import LtiException
-from pylti1p3.launch_data_storage.base import LaunchDataStorage
+from pylti1p3.launch_data_storage.base import DisableSessionId, LaunchDataStorage
 from pylti1p3.registration import Registration
 from pylti1p3.session import SessionService
 from pylti1p3.tool_config import ToolConfAbstract
@@ -313,10 +314,11 @@ class ToolLaunch(FlaskMessageLaunch):
         self._registration.set_key_set(None)
         storage = self._public_key_cache_data_storage
         if storage is not None:
-            import hashlib
-
+            # the key sets are cached without the browser's session id (pylti1p3's
+            # DisableSessionId): forget it under the same key
             cache_key = "key-set-url-" + hashlib.md5(key_set_url.encode()).hexdigest()
-            storage.set_value(cache_key, None, 1)
+            with DisableSessionId(storage):
+                storage.set_value(cache_key, None, 1)
         return super().validate_jwt_signature()
 
     def validate_registration(self):
@@ -344,6 +346,7 @@ def oidc_login(launch_url: str):
     LaunchRefused(400) for an unknown issuer or a malformed request."""
     from pylti1p3.exception import OIDCException
 
+    sweep_expired()  # one indexed DELETE: old states, nonces and launches go
     request, storage, session_service = _services()
     login = FlaskOIDCLogin(request, ToolConf(), session_service=session_service)
     login.set_launch_data_storage(storage)

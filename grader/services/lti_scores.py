@@ -168,13 +168,20 @@ def current_score(assignment: Assignment, user: User) -> tuple[float | None, flo
 
     maximum = possible(assignment)
     grades = next(iter(iter_grades(assignment.course, [assignment], user_id=user.id)), None)
-    if grades is None or assignment.id in grades.excused:
+    if grades is None:
+        raise NotAStudent("not a student of the course (dropped?): nothing sent")
+    if assignment.id in grades.excused:
         return None, maximum, "Initialized", "NotReady"
     earned = grades.points(assignment)
     if earned is None:
         return None, maximum, "Initialized", "NotReady"
     done = all(ap.id in grades.scores for ap in assignment.problems)
     return earned, maximum, "Completed" if done else "InProgress", "FullyGraded"
+
+
+class NotAStudent(Exception):
+    """The row's user is no longer a student of the course: their LMS grade is left as
+    it is (sending "no score" would clear it)."""
 
 
 def _delay(attempts: int) -> int:
@@ -233,6 +240,15 @@ def send_pending(limit: int = 500) -> tuple[int, int]:
                 {"scope": [SCORE_SCOPE], "lineitem": link.lineitem_url},
             )
             ags.put_grade(grade)
+        except NotAStudent as exc:
+            db.session.rollback()
+            db.session.execute(
+                sa.update(LtiScoreOutbox)
+                .where(LtiScoreOutbox.id == row_id)
+                .values(pending=False, last_error=str(exc))
+            )
+            db.session.commit()
+            continue
         except Exception as exc:  # the LMS down, refusing, or a link without a line item
             db.session.rollback()
             attempts = (row.attempts or 0) + 1

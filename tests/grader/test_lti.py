@@ -483,3 +483,38 @@ def test_framing_is_allowed_only_for_the_configured_lms_origins(client):
         cookie = r.headers.get("Set-Cookie", "")
         assert "SameSite=None" in cookie and "Secure" in cookie
         db.session.remove()
+
+
+def test_an_unknown_platform_cannot_start_a_login(client):
+    r = client.get("/lti/login?iss=https://unknown.example&login_hint=u1&target_link_uri=x")
+    assert r.status_code == 400 and "registration" in r.get_data(as_text=True)
+    assert client.post("/lti/login", data={"login_hint": "u1"}).status_code == 400
+
+
+def test_a_rotated_platform_key_is_fetched_again(app, client, platform, linked):
+    r, _ = launch(app.test_client(), platform, "s-1", LEARNER)
+    assert r.status_code == 302  # the platform's key set is now cached
+    platform.private_pem, platform.public_pem = new_key()  # the platform rotates its key
+    r, _ = launch(app.test_client(), platform, "s-1", LEARNER)
+    assert r.status_code == 302, r.get_data(as_text=True)
+
+
+def test_a_dropped_student_s_lms_grade_is_left_alone(client, platform, linked):
+    a = linked["a"]
+    launch(
+        client,
+        platform,
+        "s-1",
+        LEARNER,
+        resource_link_id="rl-1",
+        custom={"assignment_id": str(a.id)},
+        lineitem="1",
+    )
+    sam = db.session.scalar(sa.select(LtiUser).where(LtiUser.sub == "s-1")).user
+    db.session.execute(sa.delete(Enrollment).where(Enrollment.user_id == sam.id))
+    db.session.commit()
+    platform.scores.clear()
+    jobs.run_pending()
+    assert platform.scores == []
+    row = db.session.scalar(sa.select(LtiScoreOutbox))
+    assert not row.pending and "not a student" in row.last_error
