@@ -19,17 +19,19 @@ import time
 from datetime import timedelta
 
 import sqlalchemy as sa
-from flask import Flask, current_app
+from flask import Flask, current_app, has_app_context
 
 from ..extensions import db
 from ..lti.models import LtiContext, LtiRegistration, LtiResourceLink, LtiScoreOutbox, LtiUser
-from ..models import Assignment, User, utcnow
+from ..models import Assignment, AssignmentProblem, User, Variant, utcnow
 from . import commit_keeping_state
 
 log = logging.getLogger(__name__)
 
 SCORE_SCOPE = "https://purl.imsglobal.org/spec/lti-ags/scope/score"
 TASK_NAME = "grader.lti_send_scores"
+CHANGED_TASK_NAME = "grader.lti_scores_changed"
+CHANGED_CHUNK = 1000
 ACTIVE_RECHECK_SECONDS = 60
 MAX_DELAY_SECONDS = 3600
 
@@ -312,11 +314,81 @@ def course_status(course_id: int) -> list[dict]:
     ]
 
 
+# ---------------------------------------------------------------- regrades
+
+# A regrade (a job, or the regrade command) rewrites variants' running summaries through
+# the ORM, in a transaction that another module commits. Those summaries are noted at
+# flush and, once committed, handed to the queue: a task then marks the students' rows.
+
+
+@sa.event.listens_for(sa.orm.Session, "before_flush")
+def _note_changed_summaries(session, _flush_context, _instances) -> None:
+    for obj in session.dirty:
+        if isinstance(obj, Variant):
+            attrs = sa.inspect(obj).attrs
+            if attrs.best_score.history.has_changes() or attrs.last_score.history.has_changes():
+                session.info.setdefault("lti_changed", set()).add(
+                    (obj.user_id, obj.assignment_problem_id)
+                )
+
+
+@sa.event.listens_for(sa.orm.Session, "after_commit")
+def _queue_changed_summaries(session) -> None:
+    pairs = session.info.pop("lti_changed", None)
+    if not pairs or not has_app_context():
+        return
+    if current_app.extensions.get("lti_active", (None, 0.0))[0] is False:
+        return  # no LMS registered (as of the last look): nothing to send
+    task = current_app.extensions.get(CHANGED_TASK_NAME)
+    if task is None:
+        return
+    ordered = sorted(pairs)
+    for i in range(0, len(ordered), CHANGED_CHUNK):
+        try:
+            task([list(p) for p in ordered[i : i + CHANGED_CHUNK]])
+        except Exception as exc:  # the queue is down: "send all scores again" mends it
+            log.warning("LTI regraded scores not queued (%s)", exc)
+            return
+
+
+@sa.event.listens_for(sa.orm.Session, "after_rollback")
+def _forget_changed_summaries(session) -> None:
+    session.info.pop("lti_changed", None)
+
+
+def summaries_changed(pairs: list[list[int]]) -> int:
+    """(user id, assignment problem id) pairs whose scores a regrade changed: each
+    student's row of each linked assignment marked; returns how many were marked."""
+    ap_ids = sorted({ap for _u, ap in pairs})
+    assignment_of = dict(
+        db.session.execute(
+            sa.select(AssignmentProblem.id, AssignmentProblem.assignment_id).where(
+                AssignmentProblem.id.in_(ap_ids)
+            )
+        ).all()
+    )
+    done = set()
+    marked = 0
+    for user_id, ap_id in pairs:
+        key = (user_id, assignment_of.get(ap_id))
+        if key[1] is not None and key not in done:
+            done.add(key)
+            marked += score_changed(*key)
+    return marked
+
+
 def register_task(app: Flask) -> None:
     """The send task on the app's job queue (huey), kept in app.extensions."""
     huey = app.extensions.get("huey")
     if huey is None:
         return
+
+    @huey.task(name=CHANGED_TASK_NAME)
+    def lti_scores_changed_task(pairs: list[list[int]]) -> None:
+        with app.app_context():
+            summaries_changed(pairs)
+
+    app.extensions[CHANGED_TASK_NAME] = lti_scores_changed_task
 
     @huey.task(name=TASK_NAME)
     def lti_send_scores_task() -> None:

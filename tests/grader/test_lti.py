@@ -518,3 +518,37 @@ def test_a_dropped_student_s_lms_grade_is_left_alone(client, platform, linked):
     assert platform.scores == []
     row = db.session.scalar(sa.select(LtiScoreOutbox))
     assert not row.pending and "not a student" in row.last_error
+
+
+def test_a_regrade_job_and_an_excusal_reach_the_platform(client, platform, linked):
+    """Sam answers y₃ = 4.01 with z right: under the default tolerance (0.0045) 5/6 of 10
+    points = 8.333…; with atol = rtol = 0.01 the regrade gives 10. Excused: no score."""
+    from grader.services.authoring import save_extension
+    from grader.services.submissions import submit
+
+    a, course = linked["a"], linked["course"]
+    launch(
+        client,
+        platform,
+        "s-1",
+        LEARNER,
+        resource_link_id="rl-1",
+        custom={"assignment_id": str(a.id)},
+        lineitem="1",
+    )
+    sam = db.session.scalar(sa.select(LtiUser).where(LtiUser.sub == "s-1")).user
+    teacher = db.session.scalar(sa.select(LtiUser).where(LtiUser.sub == "t-1")).user
+    submit(a.problems[0], sam, {"z": [-1, 5, 4], "y": [0, 5, 4.01]})
+    jobs.run_pending()
+    assert platform.scores[-1]["scoreGiven"] == pytest.approx(25 / 3)
+    platform.scores.clear()
+    a.problems[0].template.policy = {"rtol": 0.01, "atol": 0.01}
+    db.session.commit()
+    jobs.start("regrade_apply", course, teacher, a)
+    jobs.run_pending()
+    assert [s["scoreGiven"] for s in platform.scores] == [10]
+    platform.scores.clear()
+    save_extension(a, sam.id, None, None, True, teacher)
+    jobs.run_pending()
+    assert len(platform.scores) == 1 and "scoreGiven" not in platform.scores[0]
+    assert platform.scores[0]["gradingProgress"] == "NotReady"
