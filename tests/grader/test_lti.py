@@ -552,3 +552,25 @@ def test_a_regrade_job_and_an_excusal_reach_the_platform(client, platform, linke
     jobs.run_pending()
     assert len(platform.scores) == 1 and "scoreGiven" not in platform.scores[0]
     assert platform.scores[0]["gradingProgress"] == "NotReady"
+
+
+def test_launch_cookies_are_samesite_none_and_secure_over_https(client, platform):
+    login_url = platform.login_url("t-1", INSTRUCTOR)
+    parts = urlsplit(login_url)
+    r = client.get(f"{parts.path}?{parts.query}", base_url="https://localhost")
+    assert r.status_code == 302
+    cookies = r.headers.getlist("Set-Cookie")
+    state = [c for c in cookies if c.startswith("lti1p3-state-")]
+    session_id = [c for c in cookies if c.startswith("lti1p3-session-id=")]
+    assert len(state) == 1 and len(session_id) == 1
+    for c in state + session_id:
+        assert "Secure" in c and "SameSite=None" in c and "HttpOnly" in c
+
+
+def test_an_lti_account_cannot_log_in_with_a_password(app, client, platform):
+    launch(client, platform, "t-1", INSTRUCTOR, email="tess@lms.example.edu")
+    other = app.test_client()
+    for password in ("", "x", "correct-horse"):
+        r = post(other, "/login", {"email": "tess@lms.example.edu", "password": password})
+        assert r.status_code in (400, 401, 403, 429)
+    assert other.get("/account").status_code == 302  # still logged out
