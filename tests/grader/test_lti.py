@@ -215,7 +215,7 @@ def test_a_forged_signature_is_refused(client, platform, linked):
 def test_an_expired_token_is_refused(client, platform, linked):
     fields = start(client, platform, "s-1", LEARNER)
     body = jwt.decode(fields["id_token"], options={"verify_signature": False})
-    fields["id_token"] = _resign(fields["id_token"], platform.private_pem, exp=body["iat"] - 60)
+    fields["id_token"] = _resign(fields["id_token"], platform.private_pem, exp=body["iat"] - 600)
     r = client.post("/lti/launch", data=fields)
     assert r.status_code == 400
     assert "expired" in r.get_data(as_text=True)
@@ -574,3 +574,19 @@ def test_an_lti_account_cannot_log_in_with_a_password(app, client, platform):
         r = post(other, "/login", {"email": "tess@lms.example.edu", "password": password})
         assert r.status_code in (400, 401, 403, 429)
     assert other.get("/account").status_code == 302  # still logged out
+
+
+def test_a_platform_clock_30_s_ahead_is_tolerated_but_a_token_without_exp_is_not(
+    client, platform, linked
+):
+    fields = start(client, platform, "s-1", LEARNER)
+    body = jwt.decode(fields["id_token"], options={"verify_signature": False})
+    ahead = _resign(fields["id_token"], platform.private_pem, iat=body["iat"] + 30)
+    assert client.post("/lti/launch", data=dict(fields, id_token=ahead)).status_code == 302
+    fields = start(client, platform, "s-1", LEARNER)
+    header = jwt.get_unverified_header(fields["id_token"])
+    body = jwt.decode(fields["id_token"], options={"verify_signature": False})
+    del body["exp"]
+    no_exp = jwt.encode(body, platform.private_pem, algorithm="RS256", headers=header)
+    r = client.post("/lti/launch", data=dict(fields, id_token=no_exp))
+    assert r.status_code == 400 and "exp" in r.get_data(as_text=True)
