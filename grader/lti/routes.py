@@ -20,6 +20,7 @@ from flask import (
 )
 from flask_login import current_user, login_required, login_user
 
+from ..models import STAFF_ROLES
 from ..services import lti as lti_service
 from ..services import lti_roster, lti_scores
 from ..services.access import course_for
@@ -66,7 +67,7 @@ def deep_link():
         abort(400, "There is no deep-linking request from the LMS in this session.")
     launch = lti_service.restored_launch(launch_id)
     ctx, _user = lti_service.deep_link_context(launch)
-    course, _role = course_for(current_user, ctx.course_id, "instructor", "ta")
+    course, _role = course_for(current_user, ctx.course_id, *STAFF_ROLES)
     form = DeepLinkForm(launch_id=launch_id)
     form.assignment_id.choices = [(a.id, a.title) for a in course.assignments]
     status = 200
@@ -220,7 +221,7 @@ def sync_roster(course_id: int):
 @bp.get("/courses/<int:course_id>/scores")
 @login_required
 def scores(course_id: int):
-    course, role = course_for(current_user, course_id, "instructor", "ta")
+    course, role = course_for(current_user, course_id, *STAFF_ROLES)
     return render_template(
         "lti/scores.html",
         course=course,

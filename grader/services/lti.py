@@ -42,7 +42,7 @@ from ..lti.models import (
     LtiResourceLink,
     LtiUser,
 )
-from ..models import Assignment, Course, Enrollment, User, utcnow
+from ..models import STAFF_ROLES, Assignment, Course, Enrollment, User, utcnow
 from .errors import DomainError
 
 CLAIM = "https://purl.imsglobal.org/spec/lti/claim/"
@@ -639,7 +639,7 @@ def deep_link_context(launch: ToolLaunch) -> tuple[LtiContext, User]:
     body = launch.get_launch_data()
     reg = registration_of(launch)
     role = role_from(body.get(ROLES_CLAIM) or [])
-    if role not in ("instructor", "ta"):
+    if role not in STAFF_ROLES:
         raise LaunchRefused(403, "Only the course's instructors can place assignments in the LMS.")
     ctx = context_for(launch, reg, role)
     user, _ = account_for(reg, str(body.get("sub") or ""), body.get("name"), body.get("email"))
