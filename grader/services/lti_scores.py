@@ -215,8 +215,13 @@ def send_pending(limit: int = 500) -> tuple[int, int]:
         link = row.link
         ctx = link.context
         try:
+            if ctx.registration_id not in connectors:
+                connectors[ctx.registration_id] = ServiceConnector(
+                    as_pylti_registration(ctx.registration), http_session()
+                )
             if not link.lineitem_url:
-                raise RuntimeError("the LMS gave no line item for this link (no AGS claim yet)")
+                link.lineitem_url = _find_or_create_lineitem(connectors[ctx.registration_id], link)
+                commit_keeping_state()
             sub = db.session.scalar(
                 sa.select(LtiUser.sub).where(
                     LtiUser.issuer == ctx.issuer, LtiUser.user_id == row.user_id
@@ -233,10 +238,6 @@ def send_pending(limit: int = 500) -> tuple[int, int]:
             )
             if earned is not None:
                 grade.set_score_given(round(earned, 6))
-            if ctx.registration_id not in connectors:
-                connectors[ctx.registration_id] = ServiceConnector(
-                    as_pylti_registration(ctx.registration), http_session()
-                )
             ags = AssignmentsGradesService(
                 connectors[ctx.registration_id],
                 {"scope": [SCORE_SCOPE], "lineitem": link.lineitem_url},
@@ -287,6 +288,39 @@ def send_pending(limit: int = 500) -> tuple[int, int]:
     if retry_in is not None:
         enqueue(delay=retry_in)
     return sent, failed
+
+
+LINEITEM_SCOPE = "https://purl.imsglobal.org/spec/lti-ags/scope/lineitem"
+
+
+def _find_or_create_lineitem(connector, link: LtiResourceLink) -> str:
+    """The line item of a link the LMS placed without one (a link made by hand, not by
+    deep linking): found by its resource link id in the context's line items, or made
+    with the assignment's points as maximum, when the LMS grants the lineitem scope."""
+    from pylti1p3.assignments_grades import AssignmentsGradesService
+    from pylti1p3.lineitem import LineItem
+
+    from .gradebook import possible
+
+    ctx = link.context
+    if not ctx.lineitems_url or LINEITEM_SCOPE not in (ctx.ags_scopes or []):
+        raise RuntimeError("the LMS gave no line item for this link and lets the tool make none")
+    a = link.assignment
+    ags = AssignmentsGradesService(
+        connector, {"scope": list(ctx.ags_scopes), "lineitems": ctx.lineitems_url}
+    )
+    wanted = (
+        LineItem()
+        .set_label(a.title)
+        .set_score_maximum(possible(a))
+        .set_resource_link_id(link.resource_link_id)
+        .set_resource_id(f"assignment-{a.id}")
+        .set_tag(f"assignment-{a.id}")
+    )
+    found = ags.find_or_create_lineitem(wanted, find_by="resource_link_id")
+    if not found.get_id():
+        raise RuntimeError("the LMS made a line item without an id")
+    return found.get_id()
 
 
 def course_status(course_id: int) -> list[dict]:

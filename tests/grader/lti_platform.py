@@ -215,7 +215,10 @@ class LmsPlatform:
                 return platform.lineitems[line_item_id]
 
             def create_lineitem(self, creation_data):
-                raise NotImplementedError
+                n = str(len(platform.lineitems) + 1)
+                item = {**creation_data, "id": platform.url + f"/lineitems/{n}"}
+                platform.lineitems[n] = item
+                return item
 
             def update_lineitem(self, update_data):
                 raise NotImplementedError
@@ -234,6 +237,21 @@ class LmsPlatform:
 
             def get_results(self, line_item_id, **kw):
                 return {"content": [], "has_next": False}
+
+        @app.route("/contexts/<context_id>/lineitems", methods=["GET", "POST"])
+        def lineitems(context_id):
+            conf = platform.conf()
+            conf.get_registration()
+            service = Ags(FlaskRequest(request), conf, request.base_url)
+            handler = (
+                service.handle_get_lineitems
+                if request.method == "GET"
+                else service.handle_create_lineitem
+            )
+            resp = service.handle_resp(handler)
+            if request.method == "GET" and resp.code == 200:
+                return jsonify(resp.result["content"]), 200
+            return jsonify(resp.result), resp.code
 
         @app.post("/lineitems/<line_item_id>/scores")
         def scores(line_item_id):

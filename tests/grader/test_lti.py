@@ -590,3 +590,26 @@ def test_a_platform_clock_30_s_ahead_is_tolerated_but_a_token_without_exp_is_not
     no_exp = jwt.encode(body, platform.private_pem, algorithm="RS256", headers=header)
     r = client.post("/lti/launch", data=dict(fields, id_token=no_exp))
     assert r.status_code == 400 and "exp" in r.get_data(as_text=True)
+
+
+def test_a_link_placed_without_a_line_item_gets_one_with_the_assignment_s_points(
+    client, platform, linked
+):
+    a = linked["a"]
+    launch(
+        client,
+        platform,
+        "s-1",
+        LEARNER,
+        resource_link_id="rl-9",
+        custom={"assignment_id": str(a.id)},
+    )  # no lineitem in the AGS claim
+    assert db.session.scalar(sa.select(LtiResourceLink)).lineitem_url is None
+    post(client, f"/assignments/{a.id}/problems/{a.problems[0].id}", RIGHT_FORM)
+    jobs.run_pending()
+    made = [li for li in platform.lineitems.values() if li.get("resourceLinkId") == "rl-9"]
+    assert len(made) == 1 and made[0]["scoreMaximum"] == 10 and made[0]["label"] == a.title
+    assert [s["scoreGiven"] for s in platform.scores if s["lineitem"] != "1"] == [10]
+    link = db.session.scalar(sa.select(LtiResourceLink))
+    db.session.refresh(link)
+    assert link.lineitem_url == made[0]["id"]
