@@ -53,12 +53,17 @@ def lti_in_use() -> bool:
 def prime(app: Flask) -> None:
     """Look up once, at start, whether any platform is registered (a database without the
     LTI tables yet counts as none until the next look)."""
+    # A connection of its own, closed at once: nothing is left in the app's pool (a test
+    # or a forked worker never inherits it).
+    engine = sa.create_engine(app.config["SQLALCHEMY_DATABASE_URI"], poolclass=sa.pool.NullPool)
     try:
-        with app.app_context(), db.engine.connect() as conn:
+        with engine.connect() as conn:
             found = conn.execute(sa.select(LtiRegistration.id).limit(1)).first() is not None
         app.extensions["lti_active"] = (found, time.monotonic())
     except Exception:  # no table yet (before `db upgrade`), or no database now
         app.extensions["lti_active"] = (None, 0.0)
+    finally:
+        engine.dispose()
 
 
 def score_changed(user_id: int, assignment_id: int) -> int:

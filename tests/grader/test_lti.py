@@ -483,6 +483,7 @@ def test_framing_is_allowed_only_for_the_configured_lms_origins(client):
         cookie = r.headers.get("Set-Cookie", "")
         assert "SameSite=None" in cookie and "Secure" in cookie
         db.session.remove()
+        db.engine.dispose()  # this second app's pool: closed, not left to the collector
 
 
 def test_an_unknown_platform_cannot_start_a_login(client):
