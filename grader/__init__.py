@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 
 import sqlalchemy as sa
@@ -68,8 +69,25 @@ def register_health(app: Flask) -> None:
 
 def register_template_filters(app: Flask) -> None:
     """``points``: 1 point, 2.5 points. ``when``: a stored time as UTC text in a <time>
-    element; static/page.js adds the reader's own time beside it."""
+    element; static/page.js adds the reader's own time beside it. ``misconception``: a
+    stored tag in words (``no_activation`` → "Activation not applied"), for staff pages."""
     from markupsafe import Markup, escape
+
+    import problems
+
+    @app.template_filter("misconception")
+    def misconception(tag: str, kind: str | None = None) -> str:
+        return problems.misconception_name(tag, problems.KINDS.get(kind) if kind else None)
+
+    @app.template_filter("misconceptions_in_words")
+    def misconceptions_in_words(table):
+        """A statistics table (and so its chart) with its "Misconception" column in words;
+        the CSV keeps the stored tags, which are what a spreadsheet groups by."""
+        if "Misconception" not in getattr(table, "columns", ()):
+            return table
+        i = table.columns.index("Misconception")
+        rows = [[*r[:i], problems.misconception_name(r[i]), *r[i + 1 :]] for r in table.rows]
+        return dataclasses.replace(table, rows=rows)
 
     @app.template_filter("points")
     def points(value: float) -> str:

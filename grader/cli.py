@@ -315,7 +315,12 @@ def register(app: Flask) -> None:
             err=True,
         )
         consumer = jobs.queue().create_consumer(
-            workers=workers, worker_type=worker_type, periodic=False, graceful_signal="TERM"
+            # periodic: the hourly deletion of old job files (jobs.prune_files; harmless
+            # when several workers run it)
+            workers=workers,
+            worker_type=worker_type,
+            periodic=True,
+            graceful_signal="TERM",
         )
         consumer.run()
 
@@ -325,6 +330,13 @@ def register(app: Flask) -> None:
         jobs.requeue_queued()
         n = jobs.run_pending()
         click.echo(f"Ran {n} queued message(s).")
+
+    @jobs_group.command("prune")
+    def jobs_prune():
+        """Delete job files older than EXPORT_RETENTION_DAYS (the worker does it hourly)."""
+        n = jobs.prune_files()
+        days = app.config["EXPORT_RETENTION_DAYS"]
+        click.echo(f"Deleted the files of {n} job(s) finished more than {days} days ago.")
 
     @jobs_group.command("list")
     @click.argument("code")

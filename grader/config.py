@@ -89,6 +89,11 @@ def from_environment(instance_path: str) -> dict:
         "JOBS_URL": jobs_url(instance_path),
         # A running job that has not reported for this long has lost its worker: failed.
         "JOBS_STALE_SECONDS": _int(env, "JOBS_STALE_SECONDS", 600, 1),
+        # A job's output file (the long CSV) is deleted this many days after the job ended.
+        "EXPORT_RETENTION_DAYS": _int(env, "EXPORT_RETENTION_DAYS", 7, 1),
+        # The API streams the long CSV in the request up to this many rows; a bigger class
+        # is answered 409 and pointed to the export job (POST …/exports/long).
+        "LONG_CSV_STREAM_MAX_ROWS": _int(env, "LONG_CSV_STREAM_MAX_ROWS", 50000, 0),
         # The queue's name (Redis keys are prefixed with it): one per app sharing a Redis.
         "JOBS_NAME": env.get("JOBS_NAME", "grader"),
         # LMS pages allowed to show the app in an iframe (LTI launches), space-separated

@@ -244,6 +244,47 @@ class Variant(db.Model):
     )
 
 
+class QuizStart(db.Model):
+    """When a student pressed "Start quiz" on a timed quiz: their clock runs from
+    ``started_at`` (one row per student and quiz, so pressing twice starts once). Viewing a
+    problem never starts it. ``finalized_at`` is set once their time is over and their saved
+    drafts have been graded (``finalize_expired``): set once, it spares the work."""
+
+    __tablename__ = "quiz_start"
+    __table_args__ = (sa.UniqueConstraint("assignment_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assignment_id: Mapped[int] = mapped_column(sa.ForeignKey("assignment.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    finalized_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+DRAFT_OUTCOMES = ("submitted", "unreadable", "same", "no_attempts_left")
+
+
+class Draft(db.Model):
+    """What a student has typed into a problem's boxes of a timed quiz and not submitted:
+    the raw form values (input name → text), saved as they type. Costs no attempt. At the
+    time limit it is graded as a final attempt; ``outcome`` then says what became of it
+    ("submitted": graded as ``submission_id``; "unreadable": its entries could not be read;
+    "same": the last attempt already had these numbers; "no_attempts_left")."""
+
+    __tablename__ = "draft"
+    __table_args__ = (sa.CheckConstraint(f"outcome IN {DRAFT_OUTCOMES}", name="outcome"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    variant_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("variant.id", ondelete="CASCADE"), unique=True
+    )
+    raw: Mapped[dict] = mapped_column(JSONType, default=dict)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    outcome: Mapped[str | None] = mapped_column(sa.String(20))
+    submission_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("submission.id", ondelete="SET NULL")
+    )
+
+
 class Submission(db.Model):
     """One graded attempt. What the student sent (raw, attempt, created_at, late,
     idempotency_key) is never changed. A regrade rewrites the grading in place (parsed,
@@ -289,6 +330,14 @@ class Submission(db.Model):
 
     variant: Mapped[Variant] = relationship(back_populates="submissions")
     tags: Mapped[list[SubmissionTag]] = relationship(cascade="all, delete-orphan")
+
+    # the reserved key of an attempt graded from a timed quiz's draft at its time limit
+    AUTO_KEY = "quiz-time-limit"
+
+    @property
+    def auto(self) -> bool:
+        """Graded from the student's saved draft when a timed quiz's time ended."""
+        return self.idempotency_key == self.AUTO_KEY
 
 
 class SubmissionTag(db.Model):

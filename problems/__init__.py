@@ -41,6 +41,8 @@ Every kind has:
   ``rtol``/``atol`` (default 1e-3 / 5e-4), ``sigfigs``, ``decimals``, ``entry``
   (numbers / arithmetic / functions), ``partial_credit`` (entries / answers / none),
   ``weights``. ``describe_policy(policy)`` puts the rule in words.
+- ``misconception_name(tag, kind)`` — a tag as staff read it ("Activation not applied"),
+  from the shared table ``MISCONCEPTIONS`` or the kind's ``misconception_names``.
 
 How to add a kind
 -----------------
@@ -70,6 +72,7 @@ from .chain import GradientChainKind
 from .choice import ActivationChoiceKind
 from .dense import DenseBackwardKind, DenseForwardKind
 from .grading import Policy
+from .misconceptions import MISCONCEPTIONS, misconception_name
 from .mlp import MlpForwardKind
 from .shapes import ParamCountKind, ShapeCheckKind
 from .softmax import SoftmaxCrossEntropyKind
@@ -103,6 +106,7 @@ def get(slug: str) -> Kind:
 __all__ = [
     "ACTIVATIONS",
     "KINDS",
+    "MISCONCEPTIONS",
     "ConfigError",
     "Grade",
     "Kind",
@@ -112,4 +116,5 @@ __all__ = [
     "Variant",
     "finite_number",
     "get",
+    "misconception_name",
 ]

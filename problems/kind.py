@@ -65,6 +65,9 @@ class Kind:
     given_symbols: dict[str, str] = {}
     named_activations: tuple[tuple[str, str, str], ...] = ()
     facet_labels: dict[str, str] = {}
+    # Misconception tag → a short phrase for staff pages, for tags the shared table
+    # (problems.misconceptions.MISCONCEPTIONS) lacks or that this kind means otherwise.
+    misconception_names: dict[str, str] = {}
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)

@@ -33,6 +33,9 @@ ERROR_CODES_BY_STATUS = {
         "conflict",
         "started",
         "problem_unavailable",
+        "not_timed",
+        "not_started",
+        "use_export_job",
     ],
     "413": ["too_large"],
     "422": ["format_errors", "invalid_spec"],
@@ -246,6 +249,57 @@ SCHEMAS = {
                 "additionalProperties": {"type": "string"},
                 "description": "422 format_errors: answer name → what could not be read",
             },
+            "export_job": {
+                "type": "string",
+                "description": "409 use_export_job: the URL to POST to make the file as a job",
+            },
+        },
+    },
+    "Job": {
+        "type": "object",
+        "required": [
+            "id",
+            "kind",
+            "status",
+            "progress_done",
+            "progress_total",
+            "created_at",
+            "started_at",
+            "finished_at",
+            "error",
+            "result",
+            "url",
+            "file_url",
+            "file_expired",
+        ],
+        "properties": {
+            "id": {"type": "integer"},
+            "kind": {
+                "type": "string",
+                "description": "export_long, regrade_plan, regrade_apply or simulate_class",
+            },
+            "status": {"type": "string", "enum": ["queued", "running", "done", "failed"]},
+            "progress_done": {"type": "integer"},
+            "progress_total": {"type": "integer", "nullable": True},
+            "created_at": {"type": "string", "format": "date-time"},
+            "started_at": {"type": "string", "format": "date-time", "nullable": True},
+            "finished_at": {"type": "string", "format": "date-time", "nullable": True},
+            "error": {"type": "string", "nullable": True},
+            "result": {"type": "object", "nullable": True, "description": "the job's result"},
+            "url": {"type": "string", "description": "this job (GET it to follow progress)"},
+            "file_url": {
+                "type": "string",
+                "nullable": True,
+                "description": "its file, once done (the long CSV)",
+            },
+            "file_expired": {
+                "type": "boolean",
+                "description": "its file was deleted after EXPORT_RETENTION_DAYS: start it again",
+            },
+            "created": {
+                "type": "boolean",
+                "description": "POST only: false when the same export was already queued or running",
+            },
         },
     },
     "Token": {
@@ -299,7 +353,11 @@ SCHEMAS = {
             "opens_at": {"type": "string", "format": "date-time", "nullable": True},
             "due_at": {"type": "string", "format": "date-time", "nullable": True},
             "closes_at": {"type": "string", "format": "date-time", "nullable": True},
-            "status": {"type": "string", "enum": ["not started", "in progress", "done"]},
+            "status": {
+                "type": "string",
+                "enum": ["not started", "in progress", "done"],
+                "description": "a timed quiz: in progress from its start, done once its time is over",
+            },
             "score": {"type": "number", "description": "points earned"},
             "points": {"type": "number", "description": "points possible"},
             "attempts": {"type": "integer"},
@@ -518,6 +576,27 @@ SCHEMAS = {
             "max_attempts": {"type": "integer", "nullable": True},
             "time_limit_minutes": {"type": "integer", "nullable": True},
             "problems": {"type": "array", "items": _ref("Problem")},
+            "quiz": {
+                "allOf": [_ref("QuizClock")],
+                "nullable": True,
+                "description": "A timed quiz: my clock on it (null for staff and other modes)",
+            },
+        },
+    },
+    "QuizClock": {
+        "type": "object",
+        "description": (
+            "My clock on a timed quiz. It starts with POST /assignments/{id}/start (or with "
+            "the first GET of the assignment or the first submission through the API, which "
+            "show its numbers); it ends at the time limit or when the quiz closes, if sooner."
+        ),
+        "required": ["started", "started_at", "ends_at", "seconds_left", "over"],
+        "properties": {
+            "started": {"type": "boolean"},
+            "started_at": {"type": "string", "format": "date-time", "nullable": True},
+            "ends_at": {"type": "string", "format": "date-time", "nullable": True},
+            "seconds_left": {"type": "integer", "minimum": 0, "nullable": True},
+            "over": {"type": "boolean"},
         },
     },
     "SubmissionRequest": {
@@ -665,6 +744,10 @@ PATHS = {
     "/assignments/{assignment_id}": {
         "get": {
             "summary": "An assignment with my own variant of each problem (created on first view)",
+            "description": (
+                "On a timed quiz this shows the numbers, so it starts my clock (as POST "
+                "/assignments/{id}/start does) unless the quiz has closed; `quiz` is the clock."
+            ),
             "parameters": [path_id("assignment_id")],
             "responses": {
                 "200": _json(_ref("Assignment"), "The assignment"),
@@ -674,6 +757,33 @@ PATHS = {
                     "`problem_unavailable`: a problem's template needs fixing by the "
                     "instructor (nothing was created)",
                 ),
+            },
+        }
+    },
+    "/assignments/{assignment_id}/start": {
+        "post": {
+            "summary": "Start my clock on a timed quiz (a second call changes nothing)",
+            "parameters": [path_id("assignment_id")],
+            "responses": {
+                "201": _json(_ref("QuizClock"), "Started now"),
+                "200": _json(_ref("QuizClock"), "Started before: the clock as it is"),
+                **errors("401", "403", "404"),
+                "409": _json(
+                    _ref("Error"),
+                    "`not_timed`: no time limit (or staff, who have no clock); `not_open`, "
+                    "`closed`",
+                ),
+            },
+        }
+    },
+    "/assignments/{assignment_id}/clock": {
+        "get": {
+            "summary": "My clock on a timed quiz: the server's seconds left",
+            "parameters": [path_id("assignment_id")],
+            "responses": {
+                "200": _json(_ref("QuizClock"), "The clock (started false: not started)"),
+                **errors("401", "403", "404"),
+                "409": _json(_ref("Error"), "`not_timed`: no clock runs for me here"),
             },
         }
     },
@@ -784,6 +894,53 @@ PATHS = {
                     "schema": {"type": "string", "enum": list(FORMATS), "default": "canvas"},
                 },
             ],
+            "responses": {
+                "200": {
+                    "description": "CSV",
+                    "content": {"text/csv": {"schema": {"type": "string"}}},
+                },
+                **errors("400", "401", "403", "404"),
+                "409": _json(
+                    _ref("Error"),
+                    "format=long for a class whose long CSV has more rows than "
+                    "LONG_CSV_STREAM_MAX_ROWS (default 50,000): `use_export_job`, with "
+                    "export_job, the URL to POST to make it as a background job",
+                ),
+            },
+        }
+    },
+    "/courses/{course_id}/exports/long": {
+        "post": {
+            "summary": "Make the long CSV (a row per submission) as a background job "
+            "(instructors and TAs); a job already queued or running is returned instead",
+            "parameters": [path_id("course_id")],
+            "responses": {
+                "202": {
+                    **_json(_ref("Job"), "Queued (or the active one): follow its url"),
+                    "headers": {
+                        "Location": {"schema": {"type": "string"}, "description": "the job's url"}
+                    },
+                },
+                **errors("400", "401", "403", "404"),
+                "409": _json(_ref("Error"), "The job queue cannot be reached (`conflict`)"),
+            },
+        }
+    },
+    "/courses/{course_id}/jobs/{job_id}": {
+        "get": {
+            "summary": "A job of the course: status, progress, result, its file's url (staff)",
+            "parameters": [path_id("course_id"), path_id("job_id")],
+            "responses": {
+                "200": _json(_ref("Job"), "The job"),
+                **errors("400", "401", "403", "404"),
+            },
+        }
+    },
+    "/courses/{course_id}/jobs/{job_id}/file": {
+        "get": {
+            "summary": "A finished job's file, streamed (staff); 404 before it is done or "
+            "after it expired",
+            "parameters": [path_id("course_id"), path_id("job_id")],
             "responses": {
                 "200": {
                     "description": "CSV",

@@ -3,14 +3,17 @@ variants and submissions. Errors are JSON: {"error": code, "message": …}."""
 
 from __future__ import annotations
 
+import contextlib
+
 import sqlalchemy as sa
-from flask import Blueprint, Response, g, jsonify, request
+from flask import Blueprint, Response, current_app, g, jsonify, request, url_for
 
 import problems
 
 from ..extensions import csrf, db
 from ..models import STAFF_ROLES, Assignment, Submission, Variant
 from ..responses import attachment
+from ..services import jobs
 from ..services.access import course_for, is_staff, my_courses
 from ..services.accounts import DEVICE_COOKIE, authenticate, set_device_cookie
 from ..services.assignment_spec import (
@@ -24,13 +27,15 @@ from ..services.assignment_spec import (
 )
 from ..services.assignments import assignment_for, course_assignments, problem_for
 from ..services.errors import DomainError
-from ..services.exports import FORMATS, export_lines, filename
+from ..services.exports import FORMATS, export_lines, filename, long_count
 from ..services.gradebook import graded_assignments, iter_grades, possible
 from ..services.inputs import YAML_TYPES
+from ..services.quiz import clock, finalize_expired, start_quiz
 from ..services.submissions import (
     FormatErrors,
     SubmissionRefused,
     check_open,
+    is_timed,
     problem_state,
     standing_for,
     submit,
@@ -206,11 +211,18 @@ def _tolerance(kind, ap) -> str:
 def assignment(assignment_id: int):
     a, role = assignment_for(g.api_user, assignment_id)
     check_open(a, g.api_user, staff=is_staff(role))  # no numbers before it opens, as on the web
+    timed = is_timed(a) and not is_staff(role)
+    if timed:
+        # The numbers are shown now: the clock starts (as Start does on the web), unless the
+        # quiz has closed; a quiz that is over has its drafts graded first.
+        with contextlib.suppress(SubmissionRefused):
+            start_quiz(a, g.api_user)
+        finalize_expired(a, g.api_user)
     try:
         variants = variants_for(a.problems, g.api_user)  # made on the first view
     except ProblemUnavailable as exc:
         raise ApiError(exc.status, exc.error, exc.message) from None
-    standing = standing_for(a, g.api_user)  # after it: a quiz's time starts with the first view
+    standing = standing_for(a, g.api_user)
     return jsonify(
         {
             "id": a.id,
@@ -224,8 +236,34 @@ def assignment(assignment_id: int):
             "problems": [
                 _problem(ap, v, role, standing) for ap, v in zip(a.problems, variants, strict=True)
             ],
+            "quiz": clock(standing).to_dict() if timed else None,
         }
     )
+
+
+def _timed_for_me(assignment_id: int):
+    a, role = assignment_for(g.api_user, assignment_id)
+    if not is_timed(a) or is_staff(role):
+        raise ApiError(409, "not_timed", "No clock runs for you on this assignment.")
+    return a
+
+
+@bp.post("/assignments/<int:assignment_id>/start")
+def start(assignment_id: int):
+    a = _timed_for_me(assignment_id)
+    before = standing_for(a, g.api_user).started_at
+    try:
+        start_quiz(a, g.api_user)
+    except SubmissionRefused as exc:
+        raise ApiError(exc.status, exc.error, exc.message) from None
+    return jsonify(clock(standing_for(a, g.api_user)).to_dict()), 200 if before else 201
+
+
+@bp.get("/assignments/<int:assignment_id>/clock")
+def quiz_clock(assignment_id: int):
+    a = _timed_for_me(assignment_id)
+    finalize_expired(a, g.api_user)
+    return jsonify(clock(standing_for(a, g.api_user)).to_dict())
 
 
 def _submission(sub: Submission, variant: Variant) -> dict:
@@ -282,6 +320,7 @@ def create_submission(assignment_id: int, problem_id: int):
 def list_submissions(assignment_id: int, problem_id: int):
     a, _role = assignment_for(g.api_user, assignment_id)
     ap = problem_for(a, problem_id)
+    finalize_expired(a, g.api_user)  # a quiz that is over: its drafts are graded first
     rows = db.session.execute(
         sa.select(Submission, Variant)
         .join(Variant)
@@ -330,7 +369,73 @@ def gradebook_csv(course_id: int):
     fmt = request.args.get("format", "canvas")
     if fmt not in FORMATS:
         raise ApiError(400, "bad_format", f"format must be one of {', '.join(FORMATS)}")
+    if fmt == "long":
+        # Streamed in the request only while bounded: a bigger class's long CSV is a job.
+        limit = current_app.config["LONG_CSV_STREAM_MAX_ROWS"]
+        rows = long_count(course)
+        if rows > limit:
+            raise ApiError(
+                409,
+                "use_export_job",
+                f"The long CSV has {rows:,} rows, more than the {limit:,} streamed in a "
+                f"request: POST {_long_export_url(course)} to make it as a job, then fetch "
+                "the job's file when it is done.",
+                export_job=_long_export_url(course),
+            )
     return attachment(export_lines(course, fmt), filename(course, fmt))
+
+
+def _long_export_url(course) -> str:
+    return url_for("api.start_long_export", course_id=course.id)
+
+
+def _job_json(course, job) -> dict:
+    """A job as the API shows it (any of the course's jobs: regrades too)."""
+    ready = job.status == "done" and jobs.has_file(job)
+    return {
+        "id": job.id,
+        "kind": job.kind,
+        "status": job.status,
+        "progress_done": job.progress_done,
+        "progress_total": job.progress_total,
+        "created_at": _time(job.created_at),
+        "started_at": _time(job.started_at),
+        "finished_at": _time(job.finished_at),
+        "error": job.error,
+        "result": job.result,
+        "url": url_for("api.job_status", course_id=course.id, job_id=job.id),
+        "file_url": (
+            url_for("api.job_file", course_id=course.id, job_id=job.id) if ready else None
+        ),
+        "file_expired": not ready and jobs.file_expired(job),
+    }
+
+
+@bp.post("/courses/<int:course_id>/exports/long")
+def start_long_export(course_id: int):
+    course, role = course_for(g.api_user, course_id, *STAFF_ROLES)
+    if role not in jobs.KINDS["export_long"].roles:
+        raise ApiError(403, "forbidden", "You may not export this course's grades.")
+    job, created = jobs.start("export_long", course, g.api_user)
+    body = _job_json(course, job) | {"created": created}
+    return jsonify(body), 202, {"Location": body["url"]}
+
+
+@bp.get("/courses/<int:course_id>/jobs/<int:job_id>")
+def job_status(course_id: int, job_id: int):
+    course, _role = course_for(g.api_user, course_id, *STAFF_ROLES)
+    return jsonify(_job_json(course, jobs.course_job(course, job_id)))
+
+
+@bp.get("/courses/<int:course_id>/jobs/<int:job_id>/file")
+def job_file(course_id: int, job_id: int):
+    course, _role = course_for(g.api_user, course_id, *STAFF_ROLES)
+    job = jobs.course_job(course, job_id)
+    if jobs.file_expired(job):
+        raise ApiError(404, "not_found", "This job's file expired: start the job again.")
+    if job.status != "done" or not jobs.has_file(job):
+        raise ApiError(404, "not_found", f"Job {job.id} has no file (it is {job.status}).")
+    return attachment(jobs.file_text(job), (job.result or {}).get("filename") or "job.csv")
 
 
 def _spec_body() -> dict:

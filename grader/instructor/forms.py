@@ -323,9 +323,12 @@ class ExtensionForm(FlaskForm):
 
 
 class OverrideForm(FlaskForm):
-    score = FloatField(
-        "Score (fraction of the points, 0 to 1; blank removes the override)",
-        validators=[Optional(), NumberRange(min=0, max=1)],
+    """A score typed in points, as the gradebook shows them (the route checks the problem's
+    maximum and stores the fraction)."""
+
+    points = FloatField(
+        "Points (blank removes the override)",
+        validators=[Optional(), NumberRange(min=0, message="Points cannot be negative.")],
     )
     reason = StringField("Reason", validators=[DataRequired(), Length(max=500)])
 

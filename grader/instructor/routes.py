@@ -39,13 +39,16 @@ from ..services.errors import Conflict
 from ..services.exports import FORMATS, export_lines, filename
 from ..services.gradebook import (
     course_problem,
+    default_direction,
     gradebook_page,
     override,
+    overrides_of,
     possible,
     sections,
     student_record,
 )
 from ..services.plots import plot_for, plot_svg
+from ..services.regrade import students_of
 from ..services.variants import ProblemUnavailable, grading_policy
 from .forms import (
     AddProblemForm,
@@ -531,7 +534,13 @@ def extensions(course_id: int, assignment_id: int):
             status = 400
     rows = authoring.extensions_of(a)
     return render_template(
-        "instructor/extensions.html", course=course, role=role, a=a, form=form, rows=rows
+        "instructor/extensions.html",
+        course=course,
+        role=role,
+        a=a,
+        form=form,
+        rows=rows,
+        overrides=overrides_of(a),
     ), status
 
 
@@ -565,7 +574,14 @@ def regrade(course_id: int, assignment_id: int):
             )
         return redirect(url_for("jobs.show", course_id=course.id, job_id=job.id))
     job = jobs.latest(a, ("regrade_plan", "regrade_apply"))
-    return render_template("instructor/regrade.html", course=course, a=a, job=job, role=_role)
+    return render_template(
+        "instructor/regrade.html",
+        course=course,
+        a=a,
+        job=job,
+        role=_role,
+        students=students_of(job.result) if job and job.status == "done" else {},
+    )
 
 
 # ---------------------------------------------------------------- gradebook
@@ -574,10 +590,19 @@ def regrade(course_id: int, assignment_id: int):
 @bp.get("/courses/<int:course_id>/gradebook")
 @login_required
 def gradebook(course_id: int):
+    """The gradebook: a page of students, sorted by any column (``sort``, ``dir``), searched
+    by name or email (``q``), of a section; the column headers are links to the same page
+    sorted by them, so sorting works without JavaScript (static/table.js sorts in place)."""
     course, role = course_for(current_user, course_id, *STAFF_ROLES)
     section = request.args.get("section") or None
-    sort = request.args.get("sort", "name")
-    view = gradebook_page(course, section, sort, request.args.get("page", 1, type=int))
+    view = gradebook_page(
+        course,
+        section,
+        request.args.get("sort", "name"),
+        request.args.get("page", 1, type=int),
+        request.args.get("dir"),
+        request.args.get("q", ""),
+    )
     assignments = view.assignments
     focus = next((a for a in assignments if a.id == request.args.get("assignment", type=int)), None)
     return render_template(
@@ -586,15 +611,17 @@ def gradebook(course_id: int):
         role=role,
         assignments=assignments,
         focus=focus,
+        view=view,
         rows=view.rows,
         count=view.count,
         page=view.page,
         pages=view.pages,
         sections=sections(course),
         section=section,
-        sort=sort,
+        sort=view.sort,
         possible=possible,
         formats=FORMATS,
+        default_direction=default_direction,
     )
 
 
@@ -618,8 +645,9 @@ def student_grades(course_id: int, user_id: int):
 
 
 def _student_page(course, role, enrolment, failed=None, status=200):
-    """A student's record; ``failed`` is (problem id, its override form) when a posted
-    override was refused, so that its errors show next to its fields."""
+    """A student's record: per problem, their question as they saw it, the key, and their
+    attempts side by side with a mark per entry; ``failed`` is (problem id, its override
+    form) when a posted override was refused, so that its errors show next to its fields."""
     _assignments, grades, detail = student_record(course, enrolment.user)
     return render_template(
         "instructor/student.html",
@@ -628,10 +656,37 @@ def _student_page(course, role, enrolment, failed=None, status=200):
         student=enrolment.user,
         enrolment=enrolment,
         grades=grades,
-        detail=detail,
+        detail=[(h, [_variant_view(h.ap, v, subs) for v, subs in h.variants]) for h in detail],
         form=OverrideForm(formdata=None),
         failed=failed or (None, None),
     ), status
+
+
+def _variant_view(ap, variant, subs) -> dict:
+    """What the drill-down shows of one variant: the question as the student read it (the
+    shared question card's values), the key and the attempts side by side."""
+    kind = problems.get(variant.kind)
+    try:
+        rule = kind.describe_policy(grading_policy(ap))
+    except ProblemUnavailable as exc:
+        rule = exc.message
+    key = kind.solve(variant.params)
+    counted = None  # the attempt the gradebook credits: the best (the first of equals) or last
+    if subs and variant.number == 1:
+        scores = [s.score for s in subs]
+        counted = (
+            len(subs) - 1 if ap.assignment.score_policy == "last" else scores.index(max(scores))
+        )
+    return {
+        "counted": counted,
+        "variant": variant,
+        "submissions": subs,
+        "prompt": kind.prompt(variant.params),
+        "given": render.given(variant.kind, variant.params),
+        "activations": render.activation_names(variant.kind, variant.params),
+        "rule": rule,
+        "rows": render.attempt_rows(kind.answer_fields(variant.params), key, subs),
+    }
 
 
 @bp.post(
@@ -644,10 +699,18 @@ def override_score(course_id: int, user_id: int, problem_id: int):
     student = enrolment.user
     ap = course_problem(course.id, problem_id)
     form = OverrideForm()
-    if not form.validate_on_submit():
+    valid = form.validate_on_submit()
+    points = form.points.data
+    if points is not None and not form.points.errors and points > ap.points:
+        form.points.errors.append(
+            f"At most {ap.points:g} points: the problem is worth {ap.points:g}."
+        )
+        valid = False
+    if not valid:
         return _student_page(course, role, enrolment, failed=(ap.id, form), status=400)
-    override(ap, student, form.score.data, form.reason.data, current_user)
-    flash("Override saved." if form.score.data is not None else "Override removed.", "info")
+    score = None if points is None else (points / ap.points if ap.points else 0.0)
+    override(ap, student, score, form.reason.data, current_user)
+    flash("Override saved." if score is not None else "Override removed.", "info")
     return redirect(
         url_for("instructor.student_grades", course_id=course.id, user_id=student.id) + f"#p{ap.id}"
     )

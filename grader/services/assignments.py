@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 
 from ..extensions import db
-from ..models import Assignment, AssignmentProblem, Course, User
+from ..models import Assignment, AssignmentProblem, Course, User, utcnow
 from .access import course_for, is_staff
 from .errors import NotFound
 from .submissions import ProblemState, Standing, problem_state, standing_for
@@ -54,6 +54,8 @@ class AssignmentSummary:
 
     @property
     def status(self) -> str:
+        if self.standing.ends_at is not None:  # a timed quiz the student has started
+            return "done" if self.standing.quiz_over(utcnow()) else "in progress"
         if not any(s.attempts_used for s in self.states):
             return "not started"
         finished = all(s.correct or s.refusal is not None for s in self.states)
@@ -61,8 +63,14 @@ class AssignmentSummary:
 
 
 def summarise(assignment: Assignment, user: User, staff: bool = False) -> AssignmentSummary:
-    """Every problem's state for the user (no variant is created by looking)."""
+    """Every problem's state for the user (no variant is created by looking). A timed quiz
+    whose time is over has the user's drafts graded first (``quiz.finalize_expired``)."""
     standing = standing_for(assignment, user)
+    if standing.started_at is not None and not standing.finalized and standing.quiz_over(utcnow()):
+        from .quiz import finalize_expired  # it builds on this module's neighbours
+
+        finalize_expired(assignment, user)
+        standing = standing_for(assignment, user)
     variants = current_variants(assignment.problems, user)  # one query for all problems
     return AssignmentSummary(
         assignment,

@@ -1,6 +1,6 @@
 """The demo: course NN-W3 (an instructor, a TA, 30 students in two sections, the shared
 library, a homework of problems A, B, C, a derivatives set, a practice set with new numbers
-on every "new variant", and the lecture's exact examples), and course NN-SIM, a simulated
+on every "new variant", the lecture's exact examples, and a 20-minute timed quiz), and course NN-SIM, a simulated
 class of 60 students with their submissions, so that statistics, the gradebook and the
 exports have something to show on first start. Course templates are copies of the
 library's, as in a real course: the instructor may edit and regrade them. For trying the
@@ -161,7 +161,22 @@ def seed_demo() -> Course | None:
             config={"fixed": fixed},
         )
         examples.problems.append(AssignmentProblem(position=pos, points=1, template=template))
-    db.session.add_all([homework, derivatives, practice, examples])
+    # A timed quiz, as PrairieLearn runs one: a start page, then 20 minutes with a clock;
+    # answers are saved as drafts while typed and graded when the time is up.
+    quiz = Assignment(
+        course=course,
+        title="Quiz 3: dense layers in 20 minutes",
+        mode="quiz",
+        opens_at=now - timedelta(days=1),
+        closes_at=now + timedelta(days=14),
+        time_limit_minutes=20,
+        max_attempts=2,
+        solution_release="after_due",
+        published=True,
+    )
+    for pos, label in enumerate(["A", "B", "C"], 1):
+        quiz.problems.append(AssignmentProblem(position=pos, points=5, template=like[label]))
+    db.session.add_all([homework, derivatives, practice, examples, quiz])
     db.session.commit()
     seed_simulated_class(user("instructor@example.edu", "Demo Instructor"))
     return course

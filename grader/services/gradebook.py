@@ -28,12 +28,18 @@ from ..models import (
 )
 from . import commit_keeping_state
 from .errors import NotFound
+from .natural import natural_key
 
 CHUNK = 500
 
 
 def graded_assignments(course: Course) -> list[Assignment]:
-    """Published homework and quizzes, in due order; practice never enters the gradebook."""
+    """Published homework and quizzes, in due order; practice never enters the gradebook.
+    Every reader of grades starts here, so timed quizzes whose time is over have their
+    saved drafts graded first (``quiz.finalize_expired``: once, then one query per quiz)."""
+    from .quiz import finalize_course
+
+    finalize_course(course)
     return list(
         db.session.scalars(
             sa.select(Assignment)
@@ -241,13 +247,18 @@ MAX_PAGE = 100_000  # 20 million students: a larger page number is past the end,
 
 @dataclass
 class GradebookPage:
-    """One page of the gradebook: ``rows`` of ``count`` students, page ``page`` of ``pages``."""
+    """One page of the gradebook: ``rows`` of ``count`` students (of ``everyone``), page
+    ``page`` of ``pages``, in the order of ``sort`` and ``direction``, searched for ``q``."""
 
     assignments: list[Assignment]
     rows: list[StudentGrades]
-    count: int
+    count: int  # the students shown (those matching the search)
     page: int
     pages: int
+    everyone: int = 0  # the students of the section, searched or not
+    sort: str = "name"
+    direction: str = "asc"
+    q: str = ""
 
 
 def _overrides_in_force(ap_ids: list[int]):
@@ -343,94 +354,208 @@ def course_totals(assignments: list[Assignment]):
     )
 
 
-def by_total(
-    course: Course, assignments: list[Assignment], section: str | None, start: int, stop: int
+def search_condition(q: str):
+    """Students whose name or email contains ``q``, in any case (``%`` and ``_`` are
+    letters here, not wildcards)."""
+    text = q.strip().lower()
+    pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    return sa.or_(
+        sa.func.lower(User.name).like(pattern, escape="\\"),
+        sa.func.lower(User.email).like(pattern, escape="\\"),
+    )
+
+
+def _students(course: Course, section: str | None, q: str):
+    """(enrolment, user) of the course's students, of a section, matching a search."""
+    query = (
+        sa.select(Enrollment, User)
+        .join(User, Enrollment.user_id == User.id)
+        .where(Enrollment.course_id == course.id, Enrollment.role == "student")
+    )
+    if section is not None:
+        query = query.where(Enrollment.section == section)
+    if q.strip():
+        query = query.where(search_condition(q))
+    return query
+
+
+def by_points(
+    course: Course,
+    assignments: list[Assignment],
+    section: str | None,
+    start: int,
+    stop: int,
+    descending: bool = True,
+    q: str = "",
 ) -> list:
-    """(enrolment, user) rows ``start``..``stop`` of the course's students by total, highest
-    first (equal totals by name): the database sums, sorts and hands over just the page.
-    Totals are compared to 6 decimals, so that the order of a float sum cannot split a tie."""
-    if not any(a.problems for a in assignments):
-        order = ()
-        totals = None
-    else:
+    """(enrolment, user) rows ``start``..``stop`` of the course's students by their points
+    over ``assignments`` (all of them: the total; one: that assignment's column), highest
+    first unless ``descending`` is False (equal points by name): the database sums, sorts
+    and hands over just the page. Points are compared to 6 decimals, so that the order of
+    a float sum cannot split a tie."""
+    query = _students(course, section, q)
+    order: tuple = ()
+    if any(a.problems for a in assignments):
         totals = course_totals(assignments)
         rounded = sa.func.round(sa.cast(sa.func.coalesce(totals.c.total, 0.0), sa.Numeric), 6)
-        order = (rounded.desc(),)
-    q = sa.select(Enrollment, User).join(User, Enrollment.user_id == User.id)
-    if totals is not None:
-        q = q.outerjoin(totals, totals.c.user_id == User.id)
-    q = q.where(Enrollment.course_id == course.id, Enrollment.role == "student")
-    if section is not None:
-        q = q.where(Enrollment.section == section)
+        order = (rounded.desc() if descending else rounded.asc(),)
+        query = query.outerjoin(totals, totals.c.user_id == User.id)
     return db.session.execute(
-        q.order_by(*order, User.name, User.id).limit(stop - start).offset(start)
+        query.order_by(*order, User.name, User.id).limit(stop - start).offset(start)
     ).all()
 
 
+def by_total(
+    course: Course, assignments: list[Assignment], section: str | None, start: int, stop: int
+) -> list:
+    """Rows ``start``..``stop`` of the students by total, highest first (see by_points)."""
+    return by_points(course, assignments, section, start, stop)
+
+
+def by_text(
+    course: Course, section: str | None, start: int, stop: int, column: str, reverse: bool, q: str
+) -> list:
+    """(enrolment, user) rows ``start``..``stop`` in natural order of ``column`` (name,
+    email or section, then name): "Student 2" before "Student 10". Databases sort text
+    letter by letter, so the ids and sort keys of the (filtered) students are read in one
+    light query and sorted here; then the page's students are read."""
+    keyed = db.session.execute(
+        _students(course, section, q).with_only_columns(
+            User.id, User.name, User.email, Enrollment.section
+        )
+    ).all()
+
+    def key(row):
+        uid, name, email, sec = row
+        if column == "name":
+            return (natural_key(name), uid)
+        return (natural_key(email if column == "email" else sec), natural_key(name), uid)
+
+    keyed.sort(key=key, reverse=reverse)
+    ids = [row[0] for row in keyed[start:stop]]
+    if not ids:
+        return []
+    found = {
+        u.id: (e, u)
+        for e, u in db.session.execute(_students(course, section, "").where(User.id.in_(ids))).all()
+    }
+    return [found[i] for i in ids if i in found]
+
+
+TEXT_COLUMNS = ("name", "email", "section")
+
+
+def sort_columns(assignments: list[Assignment]) -> dict[str, Assignment | None]:
+    """The gradebook's sortable columns: name, email, section, ``a<id>`` for each
+    assignment's points and total (None stands for every assignment)."""
+    return {
+        **{c: None for c in TEXT_COLUMNS},
+        **{f"a{a.id}": a for a in assignments},
+        "total": None,
+    }
+
+
+def default_direction(column: str) -> str:
+    """Text from A to Z; points from the highest."""
+    return "asc" if column in TEXT_COLUMNS else "desc"
+
+
 def gradebook_page(
-    course: Course, section: str | None = None, sort: str = "name", page: int = 1
+    course: Course,
+    section: str | None = None,
+    sort: str = "name",
+    page: int = 1,
+    direction: str | None = None,
+    q: str = "",
 ) -> GradebookPage:
-    """A page of PAGE students sorted by name, section, or total (highest first). Either
-    way the database hands over just the page's students (by total it sums every
-    student's points in one aggregate and sorts them)."""
+    """A page of PAGE students whose name or email contains ``q`` (all when blank), sorted
+    by name, email or section (natural order), an assignment's points or the total
+    (``sort_columns``), ``direction`` "asc" or "desc" (else the column's default). Either
+    way the database hands over just the page's students (by points it sums every
+    student's points in one aggregate and sorts them). An unknown column sorts by name."""
     assignments = graded_assignments(course)
+    columns = sort_columns(assignments)
+    if sort not in columns:
+        sort = "name"
+    if direction not in ("asc", "desc"):
+        direction = default_direction(sort)
     page = min(max(1, page), MAX_PAGE)
-    count = student_count(course, section)
-    if sort == "total":
-        rows = list(
-            _grades_of(
-                by_total(course, assignments, section, (page - 1) * PAGE, page * PAGE),
-                assignments,
-            )
+    q = (q or "").strip()[:200]
+    everyone = student_count(course, section)
+    count = (
+        db.session.scalar(
+            sa.select(sa.func.count()).select_from(_students(course, section, q).subquery())
         )
+        if q
+        else everyone
+    )
+    start, stop = (page - 1) * PAGE, page * PAGE
+    if sort in TEXT_COLUMNS:
+        rows = by_text(course, section, start, stop, sort, direction == "desc", q)
     else:
-        rows = list(
-            iter_grades(
-                course,
-                assignments,
-                section,
-                by_section=sort == "section",
-                start=(page - 1) * PAGE,
-                stop=page * PAGE,
-            )
-        )
-    return GradebookPage(assignments, rows, count, page, max(1, -(-count // PAGE)))
+        counted = assignments if sort == "total" else [columns[sort]]
+        rows = by_points(course, counted, section, start, stop, direction == "desc", q)
+    return GradebookPage(
+        assignments,
+        list(_grades_of(rows, assignments)),
+        count,
+        page,
+        max(1, -(-count // PAGE)),
+        everyone=everyone,
+        sort=sort,
+        direction=direction,
+        q=q,
+    )
 
 
 class ProblemHistory(NamedTuple):
-    """One problem of a student's record: their attempts, the overrides and the regrade
-    changes, oldest first."""
+    """One problem of a student's record: each variant they were given with its attempts
+    (oldest first), the overrides and the regrade changes, oldest first."""
 
     assignment: Assignment
     ap: AssignmentProblem
-    submissions: list[Submission]
+    variants: list[tuple[Variant, list[Submission]]]
     overrides: list[ScoreOverride]
     changes: list[GradeChange]
+
+    @property
+    def submissions(self) -> list[Submission]:
+        return [s for _v, subs in self.variants for s in subs]
 
 
 def student_record(
     course: Course, student: User
 ) -> tuple[list[Assignment], StudentGrades, list[ProblemHistory]]:
-    """A student's grades and, per graded problem, their history: three queries for the
-    whole record, grouped by problem in Python."""
+    """A student's grades and, per graded problem, their history: four queries for the
+    whole record (variants, attempts, overrides, regrade changes), grouped in Python."""
     assignments = graded_assignments(course)
     grades = next(iter_grades(course, assignments, user_id=student.id))
     ap_ids = [ap.id for a in assignments for ap in a.problems]
-    subs_by, history_by, changes_by = defaultdict(list), defaultdict(list), defaultdict(list)
-    for sub, ap_id in db.session.execute(
-        sa.select(Submission, Variant.assignment_problem_id)
-        .join(Variant)
-        .where(Variant.assignment_problem_id.in_(ap_ids), Variant.user_id == student.id)
-        .order_by(Variant.number, Submission.attempt)
-    ):
-        subs_by[ap_id].append(sub)
+    variants_by, subs_by = defaultdict(list), defaultdict(list)
+    history_by, changes_by = defaultdict(list), defaultdict(list)
+    variants = list(
+        db.session.scalars(
+            sa.select(Variant)
+            .where(Variant.assignment_problem_id.in_(ap_ids), Variant.user_id == student.id)
+            .order_by(Variant.number)
+        )
+    )
+    if variants:
+        for sub in db.session.scalars(
+            sa.select(Submission)
+            .where(Submission.variant_id.in_([v.id for v in variants]))
+            .order_by(Submission.attempt)
+        ):
+            subs_by[sub.variant_id].append(sub)
+    for v in variants:
+        variants_by[v.assignment_problem_id].append((v, subs_by[v.id]))
     for o in db.session.scalars(
         sa.select(ScoreOverride)
         .where(ScoreOverride.assignment_problem_id.in_(ap_ids), ScoreOverride.user_id == student.id)
         .order_by(ScoreOverride.id)
     ):
         history_by[o.assignment_problem_id].append(o)
-    problem_of = {sub.id: ap_id for ap_id, subs in subs_by.items() for sub in subs}
+    problem_of = {sub.id: v.assignment_problem_id for v in variants for sub in subs_by[v.id]}
     if problem_of:
         for c in db.session.scalars(
             sa.select(GradeChange)
@@ -439,11 +564,33 @@ def student_record(
         ):
             changes_by[problem_of[c.submission_id]].append(c)
     detail = [
-        ProblemHistory(a, ap, subs_by[ap.id], history_by[ap.id], changes_by[ap.id])
+        ProblemHistory(a, ap, variants_by[ap.id], history_by[ap.id], changes_by[ap.id])
         for a in assignments
         for ap in a.problems
     ]
     return assignments, grades, detail
+
+
+def overrides_of(a: Assignment) -> list[tuple[ScoreOverride, AssignmentProblem, User]]:
+    """The overrides in force on ``a``'s problems (the newest of each student's problem,
+    unless it removed the override), by student name then problem: one query."""
+    ap_ids = [ap.id for ap in a.problems]
+    if not ap_ids:
+        return []
+    newest = (
+        sa.select(sa.func.max(ScoreOverride.id))
+        .where(ScoreOverride.assignment_problem_id.in_(ap_ids))
+        .group_by(ScoreOverride.assignment_problem_id, ScoreOverride.user_id)
+    )
+    by_id = {ap.id: ap for ap in a.problems}
+    rows = db.session.execute(
+        sa.select(ScoreOverride, User)
+        .join(User, ScoreOverride.user_id == User.id)
+        .where(ScoreOverride.id.in_(newest), ScoreOverride.score.is_not(None))
+    ).all()
+    out = [(o, by_id[o.assignment_problem_id], u) for o, u in rows]
+    out.sort(key=lambda r: (natural_key(r[2].name), r[2].id, r[1].position))
+    return out
 
 
 def course_problem(course_id: int, problem_id: int) -> AssignmentProblem:

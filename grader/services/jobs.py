@@ -23,6 +23,10 @@ Rules:
   it is still running then, so a job declared lost writes nothing.
 - **Lost messages.** ``jobs worker`` enqueues every queued job again when it starts (the
   claim makes duplicates harmless), so a job committed just before a crash still runs.
+- **Old files.** A job's output file is deleted ``EXPORT_RETENTION_DAYS`` (default 7) after
+  the job finished, by ``prune_files`` (a periodic huey task, every hour at :17, run by the
+  worker; and ``flask --app grader jobs prune``). The job and its log stay; its page says
+  the file expired and offers to run it again.
 """
 
 from __future__ import annotations
@@ -55,6 +59,7 @@ from .errors import Conflict, NotFound
 log = logging.getLogger(__name__)
 
 TASK_NAME = "grader.run_job"
+FINALIZE_TASK_NAME = "grader.finalize_quiz"
 PROGRESS_EVERY_SECONDS = 0.5
 CHUNK_CHARS = 1 << 20  # a file chunk holds at most 1 MiB of text before compression
 
@@ -65,7 +70,7 @@ CHUNK_CHARS = 1 << 20  # a file chunk holds at most 1 MiB of text before compres
 def make_huey(app: Flask):
     """The app's huey instance for ``JOBS_URL``, with the one task that runs a job by id
     (registered on it), kept in ``app.extensions["huey"]``."""
-    from huey import MemoryHuey, RedisHuey, SqliteHuey
+    from huey import MemoryHuey, RedisHuey, SqliteHuey, crontab
     from huey.signals import SIGNAL_INTERRUPTED
 
     url = app.config["JOBS_URL"]
@@ -88,15 +93,42 @@ def make_huey(app: Flask):
         with app.app_context():
             run_job(job_id)
 
+    @huey.task(name=FINALIZE_TASK_NAME)
+    def finalize_quiz_task(assignment_id: int, user_id: int) -> None:
+        # At a student's end of a timed quiz: their drafts are graded without waiting for
+        # someone to read the quiz (that read would do it too: this is not the guarantee).
+        from .quiz import finalize_expired
+
+        with app.app_context():
+            assignment, user = (
+                db.session.get(Assignment, assignment_id),
+                db.session.get(User, user_id),
+            )
+            if assignment is not None and user is not None:
+                finalize_expired(assignment, user)
+
+    @huey.periodic_task(crontab(minute="17"), name="grader.prune_job_files")
+    def prune_task() -> None:
+        with app.app_context():
+            try:
+                n = prune_files()
+                if n:
+                    log.info("deleted the files of %s job(s) past EXPORT_RETENTION_DAYS", n)
+            finally:
+                db.session.remove()
+
     @huey.signal(SIGNAL_INTERRUPTED)
     def interrupted(_signal, task, *_args) -> None:
         # The worker is stopping now (Ctrl-C, SIGTERM): its job will not finish.
+        if task.name != TASK_NAME:
+            return
         with app.app_context():
             _fail(task.args[0], "the worker was stopped while the job ran; start it again")
 
     register_kinds()
     app.extensions["huey"] = huey
     app.extensions["grader.run_job"] = run_job_task
+    app.extensions[FINALIZE_TASK_NAME] = finalize_quiz_task
     return huey
 
 
@@ -106,6 +138,19 @@ def queue():
 
 def enqueue(job_id: int) -> None:
     current_app.extensions["grader.run_job"](job_id)
+
+
+def schedule_quiz_end(assignment_id: int, user_id: int, ends_at) -> None:
+    """Ask a worker to grade the student's drafts just after their quiz time ends. Best
+    effort: a queue that cannot be reached loses nothing, the next read of the quiz grades
+    them (``quiz.finalize_expired``)."""
+    task = current_app.extensions.get(FINALIZE_TASK_NAME)
+    if task is None:
+        return
+    try:
+        task.schedule(args=(assignment_id, user_id), eta=ends_at + timedelta(seconds=2))
+    except Exception:  # the queue is down: the lazy path still grades them
+        log.warning("could not schedule the end of quiz %s for user %s", assignment_id, user_id)
 
 
 def run_pending(app: Flask | None = None, limit: int | None = None) -> int:
@@ -461,6 +506,38 @@ def _delete_file(job_id: int) -> None:
 
 
 # ---------------------------------------------------------------- output files
+
+
+def prune_files(now=None) -> int:
+    """Delete the output files of jobs that finished more than EXPORT_RETENTION_DAYS ago
+    (the job and its log are kept, with a line saying so). Returns how many jobs lost
+    their file."""
+    days = current_app.config["EXPORT_RETENTION_DAYS"]
+    cutoff = (now or utcnow()) - timedelta(days=days)
+    old = (
+        sa.select(JobFileChunk.job_id)
+        .join(Job, Job.id == JobFileChunk.job_id)
+        .where(Job.finished_at < cutoff)
+        .distinct()
+    )
+    stamp = (now or utcnow()).strftime("%H:%M:%S")
+    with db.engine.begin() as conn:
+        ids = list(conn.scalars(old))
+        if ids:
+            conn.execute(sa.delete(JobFileChunk).where(JobFileChunk.job_id.in_(ids)))
+            conn.execute(
+                sa.update(Job)
+                .where(Job.id.in_(ids))
+                .values(log=Job.log + f"{stamp} file deleted: kept {days} days\n")
+            )
+    if ids:
+        db.session.expire_all()
+    return len(ids)
+
+
+def file_expired(job: Job) -> bool:
+    """Whether the job made a file that has since been deleted (``prune_files``)."""
+    return job.status == "done" and bool((job.result or {}).get("filename")) and not has_file(job)
 
 
 def has_file(job: Job) -> bool:

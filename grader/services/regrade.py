@@ -102,6 +102,15 @@ class RegradeSummary:
         }
 
 
+def students_of(result: dict | None) -> dict[int, User]:
+    """The students a regrade's shown changes concern (user id → User), in one query, so
+    that the page names them rather than giving their ids."""
+    ids = {c["user_id"] for c in (result or {}).get("changes") or [] if "user_id" in c}
+    if not ids:
+        return {}
+    return {u.id: u for u in db.session.scalars(sa.select(User).where(User.id.in_(ids)))}
+
+
 def _penalised(a: Assignment, sub: Submission, raw_score: float) -> float:
     score = raw_score * ((1.0 - a.late_penalty) if sub.late else 1.0)
     return round(score * max(0.0, 1.0 - a.retry_penalty * (sub.attempt - 1)), 12)

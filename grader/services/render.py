@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from functools import lru_cache
 
@@ -175,3 +176,72 @@ def shown(value) -> str:
     if isinstance(value, int | float):
         return fmt(value)
     return "[" + ", ".join(shown(v) for v in value) + "]"
+
+
+def entry_labels(field: dict) -> list[str]:
+    """The labels of an answer's entries in reading order (y₁, y₂, … or W₁₁, W₁₂, …)."""
+    return [cell["label"] for row in grid(field) for cell in row]
+
+
+def _entries(value, shape: list[int]) -> list:
+    """``value`` as the entries of an answer of ``shape`` in reading order; a value of
+    another shape (a transposed matrix, a list where a number was asked) stands whole in
+    the first entry, None in the others."""
+    n = int(np.prod(shape)) if shape else 1
+    if not shape and not isinstance(value, list):
+        return [value]
+    try:
+        same = list(np.shape(value)) == list(shape)
+    except ValueError:  # a ragged list
+        same = False
+    if same and isinstance(value, list):
+        return np.asarray(value, dtype=object).ravel().tolist()
+    return [value] + [None] * (n - 1)
+
+
+def _marks(marks, n: int) -> list:
+    """The engine's right/wrong per entry, flattened (None: not graded entry by entry)."""
+    if marks is None:
+        return [None] * n
+    flat = np.asarray(marks, dtype=object).ravel().tolist()
+    return flat if len(flat) == n else [all(flat)] + [None] * (n - 1)
+
+
+def attempt_rows(fields: list[dict], key: dict, submissions: list) -> list[dict]:
+    """The attempts side by side: a row per answer entry with its ``label``, the ``answer``
+    it belongs to (on its first entry), the ``key`` as people read it and in ``full``
+    precision, and ``cells``: per attempt (what was read, right or not; None: no mark)."""
+    rows = []
+    for f in fields:
+        name = f["name"]
+        shape = f["shape"] if f["type"] == "number" else []
+        labels = entry_labels(f) if shape else [f["symbol"]]
+        keys = _entries(key.get(name), shape)
+        columns = []
+        for s in submissions:
+            value = (s.parsed or {}).get(name, (s.raw or {}).get(name))
+            marks = ((s.results or {}).get(name) or {}).get("entries")
+            columns.append(
+                list(
+                    zip(
+                        _entries(value, shape),
+                        _marks(marks, len(labels)),
+                        strict=True,
+                    )
+                )
+            )
+        for i, label in enumerate(labels):
+            rows.append(
+                {
+                    "label": label,
+                    "answer": f["label"] if i == 0 else "",
+                    "first": i == 0,
+                    "key": "" if keys[i] is None else shown(keys[i]),
+                    "full": "" if keys[i] is None else json.dumps(keys[i]),
+                    "cells": [
+                        ("—" if col[i][0] is None else typed(col[i][0]), col[i][1])
+                        for col in columns
+                    ],
+                }
+            )
+    return rows

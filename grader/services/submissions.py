@@ -22,6 +22,7 @@ from ..models import (
     Enrollment,
     Extension,
     ProblemTemplate,
+    QuizStart,
     Submission,
     SubmissionTag,
     User,
@@ -39,6 +40,10 @@ from .variants import (  # SubmissionRefused lives there: a variant can be refus
 )
 
 MAX_KEY = 200
+# The Idempotency-Key of an attempt graded from a draft when a timed quiz's time ended
+# (grader/services/quiz.py): reserved, a client may not send it. Kept by the model, whose
+# ``Submission.auto`` tells such attempts apart.
+AUTO_KEY = Submission.AUTO_KEY
 
 
 class FormatErrors(Exception):
@@ -101,35 +106,59 @@ def check_open(
         raise Forbidden(dates.opening(), error="not_open")
 
 
-def quiz_ends_at(assignment: Assignment, user: User) -> datetime | None:
-    """For a timed quiz: the first view of any of its problems plus the time limit."""
-    if assignment.mode != "quiz" or not assignment.time_limit_minutes:
+def is_timed(assignment: Assignment) -> bool:
+    """A quiz with a time limit: its clock starts when the student presses Start."""
+    return assignment.mode == "quiz" and bool(assignment.time_limit_minutes)
+
+
+def quiz_start_of(assignment: Assignment, user: User) -> QuizStart | None:
+    """The student's start of a timed quiz, or None (not timed, or not started)."""
+    if not is_timed(assignment):
         return None
-    started = db.session.scalar(
-        sa.select(sa.func.min(Variant.created_at))
-        .join(AssignmentProblem, Variant.assignment_problem_id == AssignmentProblem.id)
-        .where(AssignmentProblem.assignment_id == assignment.id, Variant.user_id == user.id)
+    return db.session.scalar(
+        sa.select(QuizStart).where(
+            QuizStart.assignment_id == assignment.id, QuizStart.user_id == user.id
+        )
     )
-    return _quiz_end(assignment, started)
 
 
-def _quiz_end(assignment: Assignment, started: datetime | None) -> datetime | None:
-    if assignment.mode != "quiz" or not assignment.time_limit_minutes or started is None:
+def quiz_end(assignment: Assignment, started: datetime | None, dates: Dates) -> datetime | None:
+    """When a timed quiz started at ``started`` ends: the start plus the time limit, or the
+    closing date (with the student's extension) if that comes first. None if not timed or
+    not started. The due date does not end it (answers after it are late, as elsewhere)."""
+    if not is_timed(assignment) or started is None:
         return None
-    return started + timedelta(minutes=assignment.time_limit_minutes)
+    end = started + timedelta(minutes=assignment.time_limit_minutes)
+    if dates.closes_at is not None and dates.closes_at < end:
+        end = dates.closes_at
+    return end
 
 
 @dataclass
 class Standing:
     """A student's dates on an assignment (extension applied) and, in a timed quiz, when
-    their time ends: looked up once per assignment, shared by its problems."""
+    they pressed Start and when their time ends: looked up once per assignment, shared by
+    its problems."""
 
     dates: Dates
     ends_at: datetime | None
+    started_at: datetime | None = None
+    finalized: bool = False  # their saved drafts were graded at the end (finalize_expired)
+
+    def quiz_over(self, now: datetime) -> bool:
+        return self.ends_at is not None and now > self.ends_at
 
 
 def standing_for(assignment: Assignment, user: User) -> Standing:
-    return Standing(dates_for(assignment, user), quiz_ends_at(assignment, user))
+    dates = dates_for(assignment, user)
+    start = quiz_start_of(assignment, user)
+    started = start.started_at if start else None
+    return Standing(
+        dates,
+        quiz_end(assignment, started, dates),
+        started,
+        bool(start and start.finalized_at),
+    )
 
 
 @dataclass
@@ -257,9 +286,8 @@ def _target_query(keyed: bool) -> sa.Select:
     this size costs about as much as running it."""
     user_id = sa.bindparam("user_id", type_=sa.Integer)
     quiz_started = (
-        sa.select(sa.func.min(Variant.created_at))
-        .join(AssignmentProblem, Variant.assignment_problem_id == AssignmentProblem.id)
-        .where(AssignmentProblem.assignment_id == Assignment.id, Variant.user_id == user_id)
+        sa.select(QuizStart.started_at)
+        .where(QuizStart.assignment_id == Assignment.id, QuizStart.user_id == user_id)
         .correlate(Assignment)
         .scalar_subquery()
     )
@@ -335,7 +363,8 @@ def target_for(
     if row is None or role is None or not (row[0].assignment.published or is_staff(role)):
         return _target_refused(user, assignment_id, problem_id)
     ap, _role, ext, variant, started, previous_id, previous_parsed = row[:7]
-    standing = Standing(_dates(ap.assignment, ext), _quiz_end(ap.assignment, started))
+    dates = _dates(ap.assignment, ext)
+    standing = Standing(dates, quiz_end(ap.assignment, started, dates), started)
     previous = None
     if variant is not None and previous_id is not None:
         previous = Previous(variant.attempts, previous_id, previous_parsed)
@@ -359,6 +388,7 @@ def submit(
     idempotency_key: str | None = None,
     now: datetime | None = None,
     target: Target | None = None,
+    auto: bool = False,
 ) -> Submitted:
     """Grade and store one attempt on the student's current variant.
 
@@ -368,6 +398,8 @@ def submit(
     the commit and kept after it, so a connection lost just after the commit cannot turn a
     stored attempt into an error for the client. ``target`` (from ``target_for``, in this
     transaction) saves looking up the variant, the standing and the earlier attempt again.
+    ``auto``: graded from a draft at a timed quiz's end (``quiz.finalize_expired``). A
+    student's first attempt on a timed quiz not yet started (through the API) starts it.
     """
     if idempotency_key is not None and (
         not idempotency_key.strip() or len(idempotency_key) > MAX_KEY
@@ -375,12 +407,27 @@ def submit(
         raise SubmissionRefused(
             400, "bad_idempotency_key", f"An Idempotency-Key has 1 to {MAX_KEY} characters."
         )
+    if idempotency_key == AUTO_KEY and not auto:
+        raise SubmissionRefused(
+            400,
+            "bad_idempotency_key",
+            f"The Idempotency-Key {AUTO_KEY!r} is reserved for answers graded at a quiz's "
+            "time limit: use another.",
+        )
     if target is None:
         dates, variant, standing = dates_for(ap.assignment, user), None, None
     else:
         dates, variant, standing = target.standing.dates, target.variant, target.standing
     if dates.not_open(now or utcnow()):  # before dealing numbers: no variant, no quiz clock
         raise SubmissionRefused(409, "not_open", dates.opening())
+    if is_timed(ap.assignment) and not auto:
+        started = standing.started_at if standing is not None else None
+        if started is None and not _staff_in(ap.assignment, user, target):
+            from .quiz import start_quiz  # it builds on this module
+
+            if quiz_start_of(ap.assignment, user) is None:
+                start_quiz(ap.assignment, user, now=now)
+            standing = None  # looked up again below, with the start
     if variant is None:
         # Made here (and committed) on a first attempt without a view; the quiz clock
         # starts with it, so the standing is looked up again below.
@@ -476,6 +523,15 @@ def _store(row: dict[str, Any], tags: list[str], user_id: int, variant: Variant)
     for name, value in values.items():  # as stored: nothing left for a flush to write
         sa.orm.attributes.set_committed_value(variant, name, value)
     return Submission(id=sub_id, **row)
+
+
+def _staff_in(assignment: Assignment, user: User, target: Target | None) -> bool:
+    """Staff try a quiz without a clock (their tries are previews)."""
+    if target is not None:
+        return is_staff(target.role)
+    from .access import role_in
+
+    return user.is_admin or is_staff(role_in(user, assignment.course_id))
 
 
 def credited_score(assignment: Assignment, raw_score: float, attempt: int, late: bool) -> float:

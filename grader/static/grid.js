@@ -1,5 +1,5 @@
 // Answer grids: pasting "[0, 5, 4]" or "[[1, 2], [3, 4]]" into a box fills the grid from it;
-// the quiz timer counts down. Served from this site (no CDN); the page works without it.
+// a timed quiz's clock is static/quiz.js. Served from this site (no CDN); the page works without it.
 (function () {
   "use strict";
   function entries(text) {
@@ -31,14 +31,4 @@
       });
     });
   });
-  const timer = document.getElementById("timer");
-  if (timer) {
-    const end = new Date(timer.dataset.endsAt).getTime();
-    const tick = function () {
-      const left = Math.max(0, Math.round((end - Date.now()) / 1000));
-      timer.textContent = "Time left: " + Math.floor(left / 60) + " min " + (left % 60) + " s";
-      if (left > 0) setTimeout(tick, 1000);
-    };
-    tick();
-  }
 })();

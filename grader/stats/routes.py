@@ -8,7 +8,7 @@ from __future__ import annotations
 import csv
 import io
 
-from flask import Blueprint, Response, abort, render_template
+from flask import Blueprint, Response, abort, render_template, request
 from flask_login import current_user, login_required
 
 from ..extensions import db
@@ -19,6 +19,8 @@ from ..services.access import assignment_in, course_for, student_in
 from ..services.charts import table_svg
 from ..services.exports import safe
 from ..services.gradebook import graded_assignments
+from ..services.natural import matches, natural_key
+from .forms import StudentFilterForm
 
 bp = Blueprint("stats", __name__)
 
@@ -50,15 +52,16 @@ def svg_response(table: stats.Table) -> Response:
 def course(course_id: int):
     c, role = course_for(current_user, course_id, *STAFF_ROLES)
     overview = stats.course_overview(c)
-    students = (
-        db.session.execute(
-            db.select(User)
-            .join(Enrollment)
-            .where(Enrollment.course_id == c.id, Enrollment.role == "student")
-            .order_by(User.name)
-        )
-        .scalars()
-        .all()
+    everyone = db.session.execute(
+        db.select(User.id, User.name, User.email)
+        .join(Enrollment)
+        .where(Enrollment.course_id == c.id, Enrollment.role == "student")
+    ).all()
+    filter_form = StudentFilterForm(request.args)
+    query = (filter_form.q.data or "").strip()[:200]
+    students = sorted(
+        (s for s in everyone if matches(query, s.name, s.email)),
+        key=lambda s: natural_key(s.name),
     )
     return render_template(
         "stats/course.html",
@@ -67,6 +70,9 @@ def course(course_id: int):
         overview=overview,
         assignments=graded_assignments(c),
         students=students,
+        everyone=len(everyone),
+        query=query,
+        filter_form=filter_form,
     )
 
 

@@ -3,21 +3,43 @@ graded feedback, worked solution and plot; practice variants; timed quizzes."""
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 
 import problems
 from problems.grading import EntryError, split_list_text
 
+from ..models import utcnow
 from ..services import render
 from ..services.access import is_staff
 from ..services.assignments import assignment_for, problem_for, summarise
 from ..services.plots import plot_for, plot_svg
+from ..services.quiz import (
+    clock,
+    finalize_expired,
+    graded_report,
+    live_draft,
+    save_draft,
+    start_quiz,
+)
 from ..services.submissions import (
+    AUTO_KEY,
     FormatErrors,
     SubmissionRefused,
     check_open,
+    fmt_time,
+    is_timed,
     problem_state,
     standing_for,
     submit,
@@ -39,25 +61,106 @@ class CsrfOnly(FlaskForm):
     """The answer grid's fields are built per problem; this form carries the CSRF token."""
 
 
+def _timed_student(a, role) -> bool:
+    """A student on a timed quiz: their clock, start page and drafts apply (staff preview
+    the quiz without a clock)."""
+    return is_timed(a) and not is_staff(role)
+
+
 @bp.get("/assignments/<int:assignment_id>")
 @login_required
 def assignment(assignment_id: int):
     a, role = assignment_for(current_user, assignment_id)
-    summary = summarise(a, current_user, is_staff(role))
+    timed = _timed_student(a, role)
+    summary = summarise(a, current_user, is_staff(role))  # grades a finished quiz's drafts
+    quiz_clock = clock(summary.standing) if timed else None
     return render_template(
-        "student/assignment.html", a=a, role=role, summary=summary, dates=summary.standing.dates
+        "student/assignment.html",
+        a=a,
+        role=role,
+        summary=summary,
+        dates=summary.standing.dates,
+        clock=quiz_clock,
+        graded=graded_report(a, current_user) if quiz_clock and quiz_clock.over else None,
+        refusal=_start_refusal(summary.standing.dates) if quiz_clock else None,
+        form=CsrfOnly(),
     )
+
+
+@bp.route("/assignments/<int:assignment_id>/start", methods=["GET", "POST"])
+@login_required
+def start(assignment_id: int):
+    """A timed quiz's start page: what the quiz is and how long it lasts, and the button
+    that starts the clock (a POST); viewing this page or a problem never starts it."""
+    a, role = assignment_for(current_user, assignment_id)
+    if not is_timed(a):
+        return redirect(url_for("student.assignment", assignment_id=a.id))
+    standing = standing_for(a, current_user)
+    staff = is_staff(role)
+    if request.method == "POST":
+        if staff:
+            abort(403, "Staff preview a quiz without a clock: open its problems directly.")
+        if not CsrfOnly().validate_on_submit():
+            abort(400, "The form's security token is missing or stale: reload the page.")
+        try:
+            start_quiz(a, current_user)
+        except SubmissionRefused as exc:
+            flash(exc.message, "error")
+            return redirect(url_for("student.start", assignment_id=a.id)), 303
+        first = a.problems[0] if a.problems else None
+        if first is None:
+            return redirect(url_for("student.assignment", assignment_id=a.id))
+        return redirect(url_for("student.problem", assignment_id=a.id, problem_id=first.id))
+    if standing.started_at is not None and not staff:
+        return redirect(url_for("student.assignment", assignment_id=a.id))
+    return render_template(
+        "student/start.html",
+        a=a,
+        role=role,
+        staff=staff,
+        dates=standing.dates,
+        refusal=_start_refusal(standing.dates),
+        form=CsrfOnly(),
+    )
+
+
+def _start_refusal(dates) -> str | None:
+    """Why the quiz cannot be started now (before it opens, after it closes), or None."""
+    now = utcnow()
+    if dates.not_open(now):
+        return dates.opening()
+    if dates.closes_at is not None and now >= dates.closes_at:
+        return f"This quiz closed on {fmt_time(dates.closes_at)}; it can no longer be started."
+    return None
+
+
+@bp.get("/assignments/<int:assignment_id>/clock.json")
+@login_required
+def quiz_clock(assignment_id: int):
+    """The student's clock on a timed quiz, for the page's countdown to follow the server:
+    {"started", "started_at", "ends_at", "seconds_left", "over"}."""
+    a, role = assignment_for(current_user, assignment_id)
+    if not _timed_student(a, role):
+        return jsonify({"error": "not_timed", "message": "No clock runs for you here."}), 404
+    response = jsonify(clock(standing_for(a, current_user)).to_dict())
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 def _page(a, ap, role, variant, *, status=200, raw=None, format_errors=None, format_feedback=None):
     kind = problems.get(variant.kind)
     standing = standing_for(a, current_user)
     state = problem_state(ap, current_user, variant, staff=is_staff(role), standing=standing)
+    timed = _timed_student(a, role)
+    quiz_clock = clock(standing) if timed else None
     fields = kind.answer_fields(variant.params)
     last = variant.submissions[-1] if state.attempts_used else None
+    draft = live_draft(variant) if timed and raw is None and not quiz_clock.over else None
     shown = raw if raw is not None else (last.raw if last else {})
     grids = {f["name"]: render.grid(f) for f in fields}
     values = _flat_values(fields, shown)
+    if draft is not None:  # what they typed since the last attempt, kept on the server
+        values = {k: str(v) for k, v in draft.raw.items()}
     return render_template(
         "student/problem.html",
         a=a,
@@ -69,7 +172,9 @@ def _page(a, ap, role, variant, *, status=200, raw=None, format_errors=None, for
         fields=fields,
         grids=grids,
         values=values,
-        readings=_readings(fields, grids, values, last.parsed) if last and raw is None else {},
+        readings=_readings(fields, grids, values, last.parsed)
+        if last and raw is None and draft is None
+        else {},
         prompt=kind.prompt(variant.params),
         given=render.given(variant.kind, variant.params),
         activations=render.activation_names(variant.kind, variant.params),
@@ -82,7 +187,15 @@ def _page(a, ap, role, variant, *, status=200, raw=None, format_errors=None, for
         form=CsrfOnly(),
         dates=standing.dates,
         new_numbers=a.mode == "practice" and new_numbers(ap),
+        clock=quiz_clock,
+        draft=draft,
+        graded=_graded_line(a, ap) if quiz_clock and quiz_clock.over else None,
+        auto_key=AUTO_KEY,
     ), status
+
+
+def _graded_line(a, ap) -> str:
+    return next(g.text for g in graded_report(a, current_user) if g.ap.id == ap.id)
 
 
 def _rule(kind, ap) -> str:
@@ -99,6 +212,12 @@ def problem(assignment_id: int, problem_id: int):
     target = target_for(current_user, assignment_id, problem_id)  # one query, checks access
     a, ap, role = target.assignment, target.ap, target.role
     check_open(a, current_user, staff=is_staff(role), dates=target.standing.dates)
+    if _timed_student(a, role):
+        if target.standing.started_at is None:  # looking never starts the clock
+            return redirect(url_for("student.start", assignment_id=a.id))
+        if target.standing.quiz_over(utcnow()):
+            finalize_expired(a, current_user)
+            target = target_for(current_user, assignment_id, problem_id)
     try:
         variant = target.variant or get_or_create_variant(ap, current_user)
     except ProblemUnavailable as exc:  # nothing was created
@@ -136,6 +255,44 @@ def problem(assignment_id: int, problem_id: int):
     else:
         flash(f"Attempt {done.submission.attempt} received and graded.", "info")
     return redirect(url_for("student.problem", assignment_id=a.id, problem_id=ap.id) + "#result")
+
+
+def _wants_json() -> bool:
+    return request.accept_mimetypes.best == "application/json"
+
+
+@bp.post("/assignments/<int:assignment_id>/problems/<int:problem_id>/draft")
+@login_required
+def draft(assignment_id: int, problem_id: int):
+    """Keep what was typed as the problem's draft (a timed quiz): no attempt is used.
+    The page's script sends it as the student types (JSON answer); without JavaScript the
+    "Save draft" button sends the form and comes back to the problem."""
+    a, role = assignment_for(current_user, assignment_id)
+    ap = problem_for(a, problem_id)
+    back = url_for("student.problem", assignment_id=a.id, problem_id=ap.id)
+    if not CsrfOnly().validate_on_submit():
+        message = "The form's security token is missing or stale: reload the page."
+        if _wants_json():
+            return jsonify({"error": "bad_csrf", "message": message}), 400
+        abort(400, message)
+    if not _timed_student(a, role):
+        message = "Drafts are kept for students on timed quizzes only."
+        if _wants_json():
+            return jsonify({"error": "not_timed", "message": message}), 409
+        abort(409, message)
+    variant = current_variant(ap, current_user)
+    try:
+        if variant is None:
+            raise SubmissionRefused(409, "not_started", "Open the problem before saving an answer.")
+        saved = save_draft(ap, current_user, variant, request.form)
+    except SubmissionRefused as exc:
+        if _wants_json():
+            return jsonify({"error": exc.error, "message": exc.message}), exc.status
+        abort(exc.status, exc.message)
+    if _wants_json():
+        return jsonify({"saved_at": saved.updated_at.isoformat()})
+    flash(f"Draft saved at {saved.updated_at:%H:%M:%S} UTC: no attempt was used.", "info")
+    return redirect(back), 303
 
 
 @bp.post("/assignments/<int:assignment_id>/problems/<int:problem_id>/new-variant")

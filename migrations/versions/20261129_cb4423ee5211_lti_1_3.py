@@ -4,7 +4,7 @@ The LTI 1.3 Advantage tool (grader/lti, grader/services/lti*.py): every table is
 this migration touches nothing that exists.
 
 Revision ID: cb4423ee5211
-Revises: a7c3e9d41f20
+Revises: c41d2a7e5b90
 Create Date: 2026-11-29 13:55:09.693666
 
 """
@@ -14,7 +14,7 @@ from sqlalchemy.dialects import postgresql
 
 # revision identifiers, used by Alembic.
 revision = 'cb4423ee5211'
-down_revision = 'a7c3e9d41f20'
+down_revision = 'c41d2a7e5b90'
 branch_labels = None
 depends_on = None
 

@@ -3,11 +3,16 @@ browser test, at 1280 px and at a phone's 390 px: no serious or critical violati
 the keyboard path of a student (skip link, focus moved to the result) and that no page is
 wider than a phone's screen (mathematics and tables scroll inside their own box)."""
 
+from datetime import timedelta
+
 import pytest
 
 from grader.extensions import db
+from grader.models import Draft, utcnow
 from grader.services import jobs
+from grader.services.quiz import start_quiz
 from grader.services.submissions import submit
+from grader.services.variants import get_or_create_variant
 from tests.helpers import CHROMIUM, CHROMIUM_ARGS, TEST_PASSWORD, require_browser
 
 pytestmark = pytest.mark.browser
@@ -35,10 +40,34 @@ def site(live_server, make_course, make_user, enrol, make_assignment):
     )
     submit(a.problems[0], ada, {"z": [-1, 5, 4], "y": [-1, 5, 4]})  # a wrong y₁: marks shown
     db.session.commit()
+    # timed quizzes: one not started (its start page), one under way, one over with a draft
+    # graded at the time limit
+    quizzes = [
+        make_assignment(
+            course,
+            [("dense_forward", WORKED, 10), ("dense_forward", WORKED, 10)],
+            title=f"Quiz {n}",
+            mode="quiz",
+            time_limit_minutes=20,
+            max_attempts=2,
+        )
+        for n in (1, 2, 3)
+    ]
+    start_quiz(quizzes[1], ada, now=utcnow() - timedelta(minutes=10))
+    start_quiz(quizzes[2], ada, now=utcnow() - timedelta(minutes=30))
+    over = get_or_create_variant(quizzes[2].problems[0], ada)
+    draft = {f"ans-z-{k}": v for k, v in enumerate(["-1", "5", "4"])}
+    db.session.add(
+        Draft(variant_id=over.id, raw=draft | {"ans-y-0": "0", "ans-y-1": "5", "ans-y-2": "4"})
+    )
+    db.session.commit()
     job, _created = jobs.start("export_long", course, teacher)  # a finished job, with its log
+    jobs.start("regrade_plan", course, teacher, a)  # the regrade page shows a finished plan
     jobs.run_pending()
     ids = {"c": course.id, "a": a.id, "p": a.problems[0].id, "p2": a.problems[1].id, "job": job.id}
     ids |= {"t": a.problems[1].template_id, "ada": ada.id}
+    ids |= {f"q{n}": q.id for n, q in enumerate(quizzes, 1)}
+    ids |= {f"q{n}p": q.problems[0].id for n, q in enumerate(quizzes, 1)}
     return live_server, ids
 
 
@@ -50,6 +79,12 @@ def pages(ids) -> dict[str, list[str]]:
         f"/assignments/{a}/problems/{ids['p']}",
         f"/assignments/{a}/problems/{ids['p2']}",
         "/account",
+        f"/assignments/{ids['q1']}",
+        f"/assignments/{ids['q1']}/start",
+        f"/assignments/{ids['q2']}",
+        f"/assignments/{ids['q2']}/problems/{ids['q2p']}",
+        f"/assignments/{ids['q3']}",
+        f"/assignments/{ids['q3']}/problems/{ids['q3p']}",
     ]
     staff = [
         "/?all=1",
@@ -61,10 +96,13 @@ def pages(ids) -> dict[str, list[str]]:
         f"/courses/{c}/assignments/import",
         f"/courses/{c}/gradebook",
         f"/courses/{c}/gradebook/students/{ids['ada']}",
+        f"/courses/{c}/gradebook?sort=a{a}&dir=asc&q=ADA",
+        f"/courses/{c}/assignments/{a}/regrade",
         f"/courses/{c}/stats",
         f"/courses/{c}/stats/assignments/{a}",
         f"/courses/{c}/jobs",
         f"/courses/{c}/jobs/{ids['job']}",
+        f"/courses/{c}/simulate",
     ]
     return {"ada@example.edu": student, "t@example.edu": staff}
 
@@ -101,7 +139,7 @@ def test_no_page_has_a_serious_accessibility_violation_or_scrolls_sideways(site,
                 _audit(axe, page, who, url, found, wide)
         _audit(axe, anonymous, "anonymous", "/login", found, wide)
         browser.close()
-    assert len(checked) == 19
+    assert len(checked) == 28
     assert not found, "\n".join(found)
     assert not wide, wide
 

@@ -127,3 +127,65 @@ def test_students_and_tas_cannot_manage(client, make_user, make_course, enrol):
     o = token(client, "other@example.edu")
     assert client.get(f"/api/v1/courses/{course.id}/gradebook", headers=o).status_code == 403
     assert client.get(f"/api/v1/assignments/{aid}/spec", headers=o).status_code == 403
+
+
+def test_long_csv_as_a_job_through_the_api(client, app, make_user, make_course, enrol):
+    """POST …/exports/long → 202 and the job's url; GET it until done; GET its file: the
+    same bytes as the streamed export. Sam's one attempt (5/6 of 10) makes 1 row."""
+    from grader.services import jobs
+    from grader.services.exports import export_lines
+
+    course, student = setup(make_user, make_course, enrol)
+    t = token(client, "t@example.edu")
+    aid = client.post(f"/api/v1/courses/{course.id}/assignments", json=SPEC, headers=t).json["id"]
+    submit(db.session.get(Assignment, aid).problems[0], student, {"z": [-1, 5, 4], "y": [-1, 5, 4]})
+    h = token(client, "ta@example.edu")  # TAs may export
+    r = client.post(f"/api/v1/courses/{course.id}/exports/long", headers=h)
+    assert r.status_code == 202 and r.json["status"] == "queued" and r.json["created"] is True
+    url = r.json["url"]
+    assert r.headers["Location"] == url == f"/api/v1/courses/{course.id}/jobs/{r.json['id']}"
+    assert r.json["file_url"] is None and r.json["file_expired"] is False
+    again = client.post(f"/api/v1/courses/{course.id}/exports/long", headers=h)
+    assert again.status_code == 202 and again.json["created"] is False
+    assert again.json["id"] == r.json["id"]  # pressed twice: one job
+    assert client.get(f"{url}/file", headers=h).status_code == 404  # not done yet
+    assert jobs.run_pending() == 1  # the second press queued nothing
+    done = client.get(url, headers=h).json
+    assert (done["status"], done["progress_done"], done["progress_total"]) == ("done", 1, 1)
+    assert done["result"]["rows"] == 1 and done["file_url"] == f"{url}/file"
+    body = client.get(done["file_url"], headers=h)
+    assert body.status_code == 200 and body.mimetype == "text/csv"
+    assert body.headers["Content-Disposition"] == 'attachment; filename="NN-W3-grades-long.csv"'
+    assert body.get_data(as_text=True) == "".join(export_lines(course, "long"))
+    assert body.get_data(as_text=True).count("\r\n") == 2
+    assert ",0.8333,8.33," in body.get_data(as_text=True)  # 5/6, of 10 points
+    # students and other courses' staff see nothing of it
+    s = token(client, "s@example.edu")
+    assert client.post(f"/api/v1/courses/{course.id}/exports/long", headers=s).status_code == 403
+    assert client.get(url, headers=s).status_code == 403
+    make_course("NN-Y", instructor=make_user(email="other@example.edu"))
+    o = token(client, "other@example.edu")
+    assert client.get(url, headers=o).status_code == 403
+    assert client.get(f"/api/v1/courses/{course.id}/jobs/999999", headers=h).status_code == 404
+
+
+def test_the_streamed_long_csv_is_bounded(client, app, make_user, make_course, enrol):
+    """Up to LONG_CSV_STREAM_MAX_ROWS rows the API streams the long CSV; past it, 409 with
+    the URL of the export job. Two attempts: a limit of 2 streams, a limit of 1 refuses."""
+    course, student = setup(make_user, make_course, enrol)
+    t = token(client, "t@example.edu")
+    aid = client.post(f"/api/v1/courses/{course.id}/assignments", json=SPEC, headers=t).json["id"]
+    p1 = db.session.get(Assignment, aid).problems[0]
+    submit(p1, student, {"z": [-1, 5, 4], "y": [-1, 5, 4]})
+    submit(p1, student, {"z": [-1, 5, 4], "y": [0, 5, 4]})
+    url = f"/api/v1/courses/{course.id}/gradebook.csv?format=long"
+    app.config["LONG_CSV_STREAM_MAX_ROWS"] = 2
+    r = client.get(url, headers=t)
+    assert r.status_code == 200 and r.get_data(as_text=True).count("\r\n") == 3
+    app.config["LONG_CSV_STREAM_MAX_ROWS"] = 1
+    r = client.get(url, headers=t)
+    assert r.status_code == 409 and r.json["error"] == "use_export_job"
+    assert r.json["export_job"] == f"/api/v1/courses/{course.id}/exports/long"
+    assert "has 2 rows, more than the 1 streamed" in r.json["message"]
+    # the other formats are not limited
+    assert client.get(url.replace("long", "wide"), headers=t).status_code == 200

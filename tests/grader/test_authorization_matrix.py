@@ -138,7 +138,7 @@ def test_override_for_someone_not_in_the_course_is_404(client, courses):
     own, foreign, objs = courses
     login(client, "ia@example.edu")
     base = f"/courses/{own['course_id']}/gradebook/students"
-    data = {"score": "0.5", "reason": "regrade by hand"}
+    data = {"points": "0.5", "reason": "regrade by hand"}
     r = post(client, f"{base}/{foreign['user_id']}/problems/{own['problem_id']}/override", data)
     assert r.status_code == 404
     assert db.session.scalar(sa.select(sa.func.count()).select_from(ScoreOverride)) == 0

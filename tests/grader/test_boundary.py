@@ -33,6 +33,7 @@ from grader.services.inputs import (
     BoundedSafeLoader,
     json_depth,
 )
+from grader.services.quiz import start_quiz
 from grader.services.submissions import submit
 from tests.helpers import TEST_PASSWORD, csrf_token, login
 
@@ -60,11 +61,20 @@ def world(app, make_user, make_course, enrol, make_assignment):
     a = make_assignment(course, [("dense_forward", TWO, 2), ("activation_choice", {}, 1)])
     answered = make_assignment(course, [("dense_forward", TWO, 1)], title="Answered")
     practice = make_assignment(course, [("dense_forward", TWO, 1)], mode="practice")
+    # timed quizzes: one not started (its start page has the Start form), one started (its
+    # problem page has the "Save draft" button): pages the student sees, not the staff
+    fresh, started = (
+        make_assignment(
+            course, [("dense_forward", TWO, 1)], title=t, mode="quiz", time_limit_minutes=20
+        )
+        for t in ("Quiz A", "Quiz B")
+    )
     db.session.add(ProblemTemplate(course_id=None, kind="activation", title="Library ReLU"))
     db.session.commit()
     sub = submit(answered.problems[0], student, {"z": "1 2", "y": "1 2"}).submission
     sub.score = sub.raw_score = 0.5  # not what grading gives: the regrade page offers a change
     db.session.commit()
+    start_quiz(started, student)
     ap = a.problems[0]
     job, _ = jobs.start("export_long", course, teacher)  # a finished job: its page and file
     jobs.run_pending()
@@ -96,9 +106,14 @@ def world(app, make_user, make_course, enrol, make_assignment):
         f"/assignments/{practice.id}/problems/{practice.problems[0].id}",
         f"/assignments/{a.id}/problems/{a.problems[1].id}",  # a choice, not numbers
     ]
+    student_pages = [
+        f"/assignments/{fresh.id}/start",
+        f"/assignments/{started.id}/problems/{started.problems[0].id}",
+    ]
     return {
         "ids": ids,
         "extra_pages": extra_pages,
+        "student_pages": student_pages,
         "admin": admin.email,
         "teacher": teacher.email,
         "student": student.email,
@@ -219,6 +234,10 @@ class Forms(HTMLParser):
     def handle_starttag(self, tag, attrs):
         a = dict(attrs)
         form = self.forms[-1] if self.forms else None
+        if tag == "button" and form is not None and a.get("formaction"):
+            # the same form sent elsewhere ("Save draft" beside "Submit answer")
+            form.setdefault("formactions", []).append(a["formaction"])
+            return
         if tag == "form":
             self.forms.append(
                 {
@@ -267,9 +286,12 @@ def page_forms(client, url: str) -> list[dict]:
     assert r.status_code == 200, (url, r.status_code)
     parser = Forms()
     parser.feed(r.get_data(as_text=True))
+    forms = []
     for form in parser.forms:
         form["action"] = form["action"] or url
-    return parser.forms
+        forms.append(form)
+        forms += [form | {"action": action} for action in form.pop("formactions", [])]
+    return forms
 
 
 ROSTER = "email,name,role,section\nnew.person@example.edu,New Person,student,A\n"
@@ -308,8 +330,10 @@ def get_pages(app, world) -> list[str]:
             continue
         if rule.endpoint in LMS_DRIVEN or rule.endpoint in ADMIN_PAGES:
             continue  # reached from the LMS (test_lti.py), or by an admin (below)
-        if re.search(r"\.(csv|svg|yaml|<[^>]*ext>)$", rule.rule):
-            continue  # downloads, not pages
+        if re.search(r"\.(csv|svg|yaml|json|<[^>]*ext>)$", rule.rule):
+            continue  # downloads and data, not pages
+        if rule.endpoint == "student.start":
+            continue  # a timed quiz's, seen as a student: world["student_pages"]
         urls.append(url_of(rule, values))
     course = world["ids"]["course_id"]
     urls += [f"/courses/{course}/templates/new?kind={k}" for k in problems.KINDS]
@@ -340,9 +364,11 @@ def test_every_form_field_refuses_a_control_character(app, world, ch, called):
         "/courses/{course_id}/assignments/{assignment_id}/export.yaml".format(**world["ids"])
     ).get_data(as_text=True)
     adapter = app.url_map.bind("localhost")
+    student = logged_in(app, world["student"])
     admin = logged_in(app, world["admin"])
     pages = [(anonymous, "/login"), (admin, "/lti/registrations")]
     pages += [(teacher, u) for u in get_pages(app, world)]
+    pages += [(student, u) for u in world["student_pages"]]
     forms, distinct = [], set()
     for client, url in pages:
         for form in page_forms(client, url):
@@ -417,6 +443,8 @@ def api_bodies(app, world) -> dict:
         "api.create_submission": {"answers": {"z": "[1, 2, 3]", "y": ["1", "2", "3"]}},
         "api.create_assignment": spec,
         "api.update_spec": spec,
+        # no body is needed to start a quiz's clock; whatever is sent is checked all the same
+        "api.start": {"client": "a script"},
     }
 
 
@@ -446,12 +474,16 @@ def with_nul(value, kind, path, ch="\x00"):
     return value
 
 
+# POSTs that read no body (the app's control-character check still reads any JSON sent).
+NO_BODY = {"api.start_long_export"}
+
+
 def api_routes(app) -> dict:
     """endpoint → (method, rule) for the API endpoints that take a body."""
     return {
         r.endpoint: (m, r)
         for r in app_rules(app)
-        if r.rule.startswith("/api/")
+        if r.rule.startswith("/api/") and r.endpoint not in NO_BODY
         for m in sorted(set(r.methods) & {"POST", "PUT", "PATCH"})
     }
 

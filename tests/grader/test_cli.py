@@ -102,15 +102,18 @@ def test_seed_demo(runner):
         "Derivatives of the activation functions",
         "Practice: dense layers with new numbers",
         "Practice: the lecture's examples",
+        "Quiz 3: dense layers in 20 minutes",
     ]
-    homework, derivatives, practice, examples = db.session.scalars(ours)
+    homework, derivatives, practice, examples, quiz = db.session.scalars(ours)
+    # the timed quiz: its start page first (issue 12, item 1)
+    assert (quiz.mode, quiz.time_limit_minutes, len(quiz.problems)) == ("quiz", 20, 3)
     assert [(p.template.kind, p.template.config) for p in homework.problems] == [
         ("dense_forward", {"m": 2, "n": 2}),
         ("dense_forward", {"m": 2, "n": 3}),
         ("dense_forward", {"m": 3, "n": 2}),
     ]
     # The course's own copies (editable, regradable), shared by homework and practice
-    for a in (homework, derivatives, practice, examples):
+    for a in (homework, derivatives, practice, examples, quiz):
         assert {p.template.course_id for p in a.problems} == {course.id}, a.title
     assert [p.template_id for p in practice.problems] == [p.template_id for p in homework.problems]
     # NN-SIM: the instructor's simulated class of 60, with attempts to show
@@ -149,6 +152,13 @@ def test_demo_login(client, runner):
     assert login(client, "student7@example.edu", "demo-password").status_code == 302
     home = client.get("/", follow_redirects=True).get_data(as_text=True)
     assert "<h1>NN-W3 — " in home  # one course: the student lands on it
+    # the timed quiz opens on its start page; looking starts nothing
+    quiz = db.session.scalar(sa.select(Assignment).where(Assignment.mode == "quiz"))
+    assert "Quiz 3: dense layers in 20 minutes" in home
+    page = client.get(f"/assignments/{quiz.id}/problems/{quiz.problems[0].id}")
+    assert page.headers["Location"].endswith(f"/assignments/{quiz.id}/start")
+    start = client.get(page.headers["Location"]).get_data(as_text=True)
+    assert "This quiz has 3 problems and a 20-minute limit." in start
 
 
 def test_the_module_docstring_lists_every_command(app):

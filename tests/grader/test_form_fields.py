@@ -86,16 +86,16 @@ def test_override_errors_sit_next_to_their_fields(
     first, second = a.problems
     login(client, "t@example.edu")
     base = f"/courses/{course.id}/gradebook/students/{student.id}"
-    r = post(client, f"{base}/problems/{first.id}/override", {"score": "1.5", "reason": ""})
+    r = post(client, f"{base}/problems/{first.id}/override", {"points": "11", "reason": ""})
     assert r.status_code == 400
     page = r.get_data(as_text=True)
     assert_unique_ids(page)
-    score, reason = field_html(page, f"score-{first.id}"), field_html(page, f"reason-{first.id}")
-    assert "Number must be between 0 and 1." in score and 'value="1.5"' in score
+    points, reason = field_html(page, f"points-{first.id}"), field_html(page, f"reason-{first.id}")
+    assert "At most 10 points" in points and 'value="11"' in points
     assert "This field is required." in reason
-    assert "has-error" not in field_html(page, f"score-{second.id}")
+    assert "has-error" not in field_html(page, f"points-{second.id}")
     assert db.session.scalar(sa.select(sa.func.count()).select_from(ScoreOverride)) == 0
-    r = post(client, f"{base}/problems/{first.id}/override", {"score": "0.5", "reason": "method"})
+    r = post(client, f"{base}/problems/{first.id}/override", {"points": "5", "reason": "method"})
     assert r.status_code == 302
     assert db.session.scalar(sa.select(ScoreOverride.score)) == 0.5
 

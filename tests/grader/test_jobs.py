@@ -339,3 +339,105 @@ def test_a_worker_process_runs_the_regrade(app, klass, tmp_path, queue_url):
     assert score(klass["ann"]) == 1.0 and score(klass["ben"]) == pytest.approx(5 / 6)
     assert "1 queued job(s)" in output  # enqueued again at start: the claim ran it once
     assert db.session.scalar(sa.select(sa.func.count()).select_from(GradeChange)) == 1
+
+
+def test_old_job_files_are_pruned_and_the_pages_say_so(client, klass, runner, app):
+    """EXPORT_RETENTION_DAYS = 7: a file finished 8 days ago is deleted, one finished 6 days
+    ago is kept; the job and its log stay, its pages say the file expired."""
+    course = klass["course"]
+    assert app.config["EXPORT_RETENTION_DAYS"] == 7
+    old, _ = jobs.start("export_long", course, None)
+    jobs.run_pending()
+    kept, _ = jobs.start("export_long", course, None)
+    jobs.run_pending()
+    now = utcnow()
+    for job_id, days in ((old.id, 8), (kept.id, 6)):
+        db.session.execute(
+            sa.update(Job).where(Job.id == job_id).values(finished_at=now - timedelta(days=days))
+        )
+    db.session.commit()
+    r = runner.invoke(args=["jobs", "prune"])
+    assert r.output == "Deleted the files of 1 job(s) finished more than 7 days ago.\n"
+    old, kept = db.session.get(Job, old.id), db.session.get(Job, kept.id)
+    assert (
+        not jobs.has_file(old) and jobs.file_expired(old) and "file deleted: kept 7 days" in old.log
+    )
+    assert jobs.has_file(kept) and not jobs.file_expired(kept)
+    assert jobs.prune_files() == 0  # nothing left to delete
+    c = as_user(client, "t@example.edu")
+    page = " ".join(c.get(f"/courses/{course.id}/jobs/{old.id}").get_data(as_text=True).split())
+    assert "The file expired: files are kept 7 days. Run the job again" in page
+    assert "make the long CSV again" in page
+    r = c.get(f"/courses/{course.id}/jobs/{old.id}/download.csv")
+    assert r.status_code == 404 and "expired" in r.get_data(as_text=True)
+    assert c.get(f"/courses/{course.id}/jobs/{kept.id}/download.csv").status_code == 200
+    # a day later the newer one goes too, and the export page says so
+    assert jobs.prune_files(now=now + timedelta(days=1, hours=1)) == 1
+    page = " ".join(c.get(f"/courses/{course.id}/exports/long").get_data(as_text=True).split())
+    assert "The file expired: files are kept 7 days. Run it again below." in page
+
+
+def test_the_worker_prunes_files_every_hour(app):
+    """The prune is a periodic task of the queue (the worker runs periodic tasks)."""
+    from datetime import datetime
+
+    huey = app.extensions["huey"]
+    due = [t.name for t in huey.read_periodic(datetime(2026, 11, 29, 13, 17))]
+    assert due == ["grader.prune_job_files"]
+    assert huey.read_periodic(datetime(2026, 11, 29, 13, 18)) == []
+
+
+def test_simulate_a_class_from_the_course_page(client, klass):
+    """The instructor's course page links to the form; with the course code typed it queues
+    the simulate_class job (3 students, 1 assignment of 10 problems, seed 5) and shows its
+    page; run, the course has 2 + 3 students and the job's result says so."""
+    course = klass["course"]
+    c = as_user(client, "t@example.edu")
+    home = c.get(f"/courses/{course.id}").get_data(as_text=True)
+    assert f'href="/courses/{course.id}/simulate"' in home
+    form = c.get(f"/courses/{course.id}/simulate").get_data(as_text=True)
+    assert "There is no undo" in form and 'name="csrf_token"' in form
+    fields = {"students": "3", "assignments": "1", "seed": "5"}
+    r = post(c, f"/courses/{course.id}/simulate", fields | {"confirm": "nn-j"})
+    assert r.status_code == 400 and "Type NN-J exactly" in r.get_data(as_text=True)
+    r = post(c, f"/courses/{course.id}/simulate", fields | {"students": "0", "confirm": "NN-J"})
+    assert r.status_code == 400 and "Number must be between 1 and 10000" in r.text
+    r = post(c, f"/courses/{course.id}/simulate", fields | {"students": "x", "confirm": "NN-J"})
+    assert r.status_code == 400
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Job)) == 0  # nothing queued
+    r = post(c, f"/courses/{course.id}/simulate", fields | {"confirm": "NN-J"})
+    job = db.session.scalar(sa.select(Job))
+    assert r.status_code == 302 and r.location.endswith(f"/courses/{course.id}/jobs/{job.id}")
+    assert (job.kind, job.status, job.params) == (
+        "simulate_class",
+        "queued",
+        {"students": 3, "assignments": 1, "seed": 5},
+    )
+    assert "Queued" in c.get(r.location).get_data(as_text=True)
+    assert jobs.run_pending() == 1
+    db.session.expire_all()
+    job = db.session.get(Job, job.id)
+    assert job.status == "done" and job.result["students"] == 3
+    students = sa.text("select count(*) from enrollment where course_id = :c and role = 'student'")
+    assert db.session.scalar(students, {"c": course.id}) == 2 + 3
+    assert job.progress_done == job.progress_total == 3
+
+
+def test_only_instructors_simulate_a_class(client, klass):
+    course = klass["course"]
+    for who in ("ta@example.edu", "ann@example.edu"):
+        c = as_user(client, who)
+        assert c.get(f"/courses/{course.id}/simulate").status_code == 403, who
+        r = post(
+            c,
+            f"/courses/{course.id}/simulate",
+            {"students": "3", "assignments": "1", "seed": "1", "confirm": "NN-J"},
+        )
+        assert r.status_code == 403
+    assert "/simulate" not in as_user(client, "ta@example.edu").get(f"/courses/{course.id}").text
+    teacher = as_user(client, "t@example.edu")
+    # the form needs its CSRF token
+    assert (
+        teacher.post(f"/courses/{course.id}/simulate", data={"confirm": "NN-J"}).status_code == 400
+    )
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Job)) == 0

@@ -126,9 +126,25 @@ PAGES = [
     (
         "extensions page (instructor)",
         page("instructor", "/courses/{w.course_id}/assignments/{w.assignment_id}/extensions"),
-        6,
+        8,  # 6, and the overrides in force (the problems, the newest overrides with students)
     ),
-    ("gradebook page", page("instructor", "/courses/{w.course_id}/gradebook"), 12),
+    # +1 on the staff pages of grades: timed quizzes whose time is over are graded first
+    ("gradebook page", page("instructor", "/courses/{w.course_id}/gradebook"), 13),
+    (
+        "gradebook searched, sorted by email",
+        page("instructor", "/courses/{w.course_id}/gradebook?q=EXAMPLE&sort=email&dir=desc"),
+        14,
+    ),
+    (
+        "gradebook sorted by an assignment",
+        page("instructor", "/courses/{w.course_id}/gradebook?sort=a{w.assignment_id}&dir=asc"),
+        12,
+    ),
+    (
+        "a student's drill-down page",
+        page("instructor", "/courses/{w.course_id}/gradebook/students/{w.student_id}"),
+        16,
+    ),
     ("API me", api("student", "/api/v1/me"), 1),
     ("API courses", api("student", "/api/v1/courses"), 2),
     ("API assignments of a course", api("student", "/api/v1/courses/{w.course_id}/assignments"), 7),

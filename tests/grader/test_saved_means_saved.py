@@ -134,7 +134,7 @@ def test_override_saved_before_the_drop_says_saved(client, setup):
     login(client, instructor_email)
     url = f"/courses/{course.id}/gradebook/students/{s1.id}/problems/{a.problems[0].id}/override"
     with connection_drops_after("score_override") as db_state:
-        r = post(client, url, {"score": "0.5", "reason": "partial credit for the method"})
+        r = post(client, url, {"points": "5", "reason": "partial credit for the method"})
         assert db_state["down"] and db_state["refused"] == 0
         with client.session_transaction() as session:
             assert ("info", "Override saved.") in session.get("_flashes", [])

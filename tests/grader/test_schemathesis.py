@@ -23,11 +23,12 @@ import problems
 from grader.api.openapi import ERROR_CODES_BY_STATUS
 from grader.extensions import db
 from grader.models import Assignment, Course, User
+from grader.services import jobs
 from grader.services.demo import DEMO_CODE, DEMO_PASSWORD, seed_demo
 from grader.services.library import WORKED_EXAMPLE
 from grader.services.tokens import issue_token
 
-MAX_EXAMPLES = 20  # per operation and token: 13 operations × 2 tokens, about 420 cases
+MAX_EXAMPLES = 20  # per operation and token: 16 operations × 2 tokens, about 520 cases
 
 CONFIG = SchemathesisConfig.from_dict(
     {
@@ -73,7 +74,10 @@ def world(app, make_user, make_course, enrol, make_assignment):
         for role, user in [("student", student), ("instructor", instructor)]
     }
     assignments = [homework, hidden, practice, elsewhere]
+    export, _ = jobs.start("export_long", course, instructor)  # a finished job with its file
+    jobs.run_pending()
     return {
+        "jobs": [(course.id, export.id)],
         "tokens": tokens,
         "users": {"student": student.id, "instructor": instructor.id},
         "course_id": [course.id, other.id],
@@ -100,6 +104,8 @@ def load(app, world):
             real = st.sampled_from(world["problems"]).map(
                 lambda p: {"assignment_id": p[0], "problem_id": p[1]}
             )
+        elif "job_id" in path_parameters:
+            real = st.sampled_from(world["jobs"]).map(lambda p: {"course_id": p[0], "job_id": p[1]})
         else:
             (name,) = path_parameters
             real = st.sampled_from(world[name]).map(lambda v: {name: v})

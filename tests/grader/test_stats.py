@@ -186,7 +186,11 @@ def test_pages_charts_and_csv(client, klass, make_user, enrol):
     page = client.get(f"/courses/{course.id}/stats/assignments/{a.id}")
     assert page.status_code == 200
     body = page.get_data(as_text=True)
-    assert "Per problem" in body and "no_activation" in body and "Most common wrong answers" in body
+    assert (
+        "Per problem" in body
+        and "Activation not applied" in body
+        and "Most common wrong answers" in body
+    )
     # the page draws its charts inline: it refers to no chart image
     assert "<svg" in body and not re.search(r"<(img|object|embed|iframe)\b[^>]*\.svg", body)
     svg = client.get(f"/courses/{course.id}/stats/assignments/{a.id}/distribution.svg")

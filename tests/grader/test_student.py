@@ -7,7 +7,7 @@ import pytest
 import sqlalchemy as sa
 
 from grader.extensions import db
-from grader.models import Submission, Variant, utcnow
+from grader.models import QuizStart, Submission, Variant, utcnow
 from grader.services.variants import derive_seed
 from tests.helpers import login, post
 
@@ -178,14 +178,18 @@ def test_practice_new_variant_keeps_the_old_one(client, course, make_assignment)
 def test_quiz_time_limit(client, course, make_assignment):
     a = make_assignment(course, [("dense_forward", WORKED, 1)], mode="quiz", time_limit_minutes=10)
     login(client, "s1@example.edu")
+    # looking is not starting: the problem sends the student to the start page
+    r = client.get(problem_url(a))
+    assert r.status_code == 302 and r.headers["Location"].endswith(f"/assignments/{a.id}/start")
+    assert post(client, f"/assignments/{a.id}/start").status_code == 302
     body = client.get(problem_url(a)).get_data(as_text=True)
-    assert 'id="timer"' in body
+    assert 'Time left: <span id="quiz-left">10 min 00 s</span>' in body
     assert answer(client, a, ["-1", "5", "4"], ["0", "5", "4"]).status_code == 302
-    # the first view was 11 minutes ago: time is up
-    db.session.execute(sa.update(Variant).values(created_at=utcnow() - timedelta(minutes=11)))
+    # the start was 11 minutes ago: time is up
+    db.session.execute(sa.update(QuizStart).values(started_at=utcnow() - timedelta(minutes=11)))
     db.session.commit()
     r = answer(client, a, ["-1", "5", "4"], ["0", "5", "4"])
-    assert r.status_code == 409 and "Your time for this quiz ran out" in r.get_data(as_text=True)
+    assert r.status_code == 409 and "This quiz is over" in r.get_data(as_text=True)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Submission)) == 1
 
 

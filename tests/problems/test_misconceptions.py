@@ -399,3 +399,28 @@ def test_bias_after_activation_alone_names_f_of_wx_plus_b(activation):
             assert g.misconceptions == ["bias_after_activation"], (seed, g.misconceptions)
             named += 1
     assert named >= 80
+
+
+def test_every_tag_a_kind_can_give_has_a_name_in_words():
+    """Staff pages name tags with words: every tag any kind's slips give (over 40 variants
+    of each kind's defaults) has a phrase of its own, not the fallback."""
+    from problems.misconceptions import MISCONCEPTIONS
+
+    unnamed = set()
+    for kind in problems.KINDS.values():
+        for seed in range(40):
+            params = kind.generate(seed, {}).params
+            for slip in kind.slips(params, kind.solve(params)):
+                if slip.tag not in MISCONCEPTIONS and slip.tag not in kind.misconception_names:
+                    unnamed.add((kind.slug, slip.tag))
+    assert not unnamed
+
+
+def test_a_tag_is_named_in_words_and_an_unknown_one_loses_its_underscores():
+    assert problems.misconception_name("no_activation") == "Activation not applied"
+    assert problems.misconception_name("some_new_slip") == "Some new slip"
+
+    class Own:
+        misconception_names = {"no_activation": "Skipped f"}
+
+    assert problems.misconception_name("no_activation", Own()) == "Skipped f"

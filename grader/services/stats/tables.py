@@ -355,6 +355,9 @@ def assignment_page(a: Assignment, only: str | None = None) -> AssignmentPage:
     CSV or SVG download); NotFound when the assignment has no table of that name."""
     if only is not None and only not in table_names(a):
         raise NotFound("There is no such statistics table.")
+    from ..quiz import finalize_expired
+
+    finalize_expired(a)  # a timed quiz's drafts are graded once its students' time is over
     with q.materialised(a) as scratch:
         wanted = only is None or only in ("problems", "time-to-correct") or only.startswith("hist-")
         stats = q.problem_stats(a, scratch.sp, scratch.tot) if wanted else []
