@@ -158,6 +158,10 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(stats_bp)
     app.register_blueprint(api_bp)
 
+    from .lti import init_app as init_lti
+
+    init_lti(app)
+
 
 ERROR_CODES = {
     400: "bad_request",

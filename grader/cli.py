@@ -11,6 +11,10 @@
 - export-grades: a course's gradebook as CSV (Canvas, Moodle or long format);
 - simulate-class: simulated students, variants and submissions, for demos and benchmarks
   (``--background``: as a job of the course, run by the worker);
+- lti-register / lti-list: an LMS (LTI 1.3 platform) registered, the registrations listed
+  (these and the two below live in grader/lti/cli.py);
+- lti-sync-roster / lti-send-scores: a course's roster from the LMS (NRPS), the pending
+  scores sent to the LMS now (AGS);
 - jobs: ``jobs worker`` (the background-job worker, huey's consumer), ``jobs run-pending``
   (the queue run once in this process) and ``jobs list CODE`` (a course's jobs)."""
 

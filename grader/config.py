@@ -96,4 +96,8 @@ def from_environment(instance_path: str) -> dict:
         "LONG_CSV_STREAM_MAX_ROWS": _int(env, "LONG_CSV_STREAM_MAX_ROWS", 50000, 0),
         # The queue's name (Redis keys are prefixed with it): one per app sharing a Redis.
         "JOBS_NAME": env.get("JOBS_NAME", "grader"),
+        # LMS pages allowed to show the app in an iframe (LTI launches), space-separated
+        # origins; none: the app is never framed. Set, it also makes the session cookie
+        # SameSite=None; Secure (HTTPS only), which a cross-site iframe needs (README, LMS).
+        "LTI_FRAME_ANCESTORS": env.get("LTI_FRAME_ANCESTORS", "").split(),
     }

@@ -272,6 +272,9 @@ def save_extension(
     ext.excused, ext.granted_by_id = excused, by.id
     db.session.add(ext)
     commit_keeping_state()
+    from . import lti_scores
+
+    lti_scores.score_changed(student_id, a.id)  # an excusal changes the LMS's copy
     return ext
 
 

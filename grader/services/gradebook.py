@@ -235,6 +235,9 @@ def override(
     )
     db.session.add(row)
     commit_keeping_state()  # the route answers from memory, even if the connection drops now
+    from . import lti_scores
+
+    lti_scores.score_changed(student.id, ap.assignment_id)  # the LMS's copy, if linked
     return row
 
 

@@ -29,7 +29,7 @@ from ..models import (
     Variant,
     utcnow,
 )
-from . import commit_keeping_state
+from . import commit_keeping_state, lti_scores
 from .access import is_staff
 from .errors import Forbidden
 from .variants import (  # SubmissionRefused lives there: a variant can be refused too
@@ -479,6 +479,7 @@ def submit(
         )
         try:
             sub = _store(row, grade.misconceptions, user.id, variant)
+            lti_scores.score_changed(user.id, ap.assignment_id)  # after the commit; no LMS wait
             return Submitted(sub, False, ap, user, variant, standing)
         except sa.exc.IntegrityError:
             db.session.rollback()
