@@ -24,7 +24,7 @@ from problems.check import self_check
 
 from ..models import STAFF_ROLES
 from ..responses import attachment
-from ..services import as_sentence, authoring, jobs, render
+from ..services import as_sentence, authoring, jobs, lti_scores, render
 from ..services.access import assignment_in, course_for, student_in, template_in
 from ..services.assignment_spec import (
     SpecError,
@@ -622,6 +622,7 @@ def gradebook(course_id: int):
         possible=possible,
         formats=FORMATS,
         default_direction=default_direction,
+        lms=lti_scores.lms_state(course.id, [g.user.id for g in view.rows]),
     )
 
 

@@ -353,6 +353,25 @@ def course_status(course_id: int) -> list[dict]:
     ]
 
 
+def lms_state(course_id: int, user_ids: list[int]) -> dict[int, str]:
+    """For the gradebook: per student of ``user_ids`` whose scores go to an LMS, "sent"
+    when the LMS has all their latest scores, else "pending". Empty (and no query) while
+    no LMS is registered; one query otherwise, whatever the class."""
+    if not user_ids or not lti_in_use():
+        return {}
+    rows = db.session.execute(
+        sa.select(
+            LtiScoreOutbox.user_id,
+            sa.func.max(sa.case((LtiScoreOutbox.pending, 1), else_=0)),
+        )
+        .join(LtiResourceLink, LtiScoreOutbox.resource_link_id == LtiResourceLink.id)
+        .join(LtiContext, LtiResourceLink.lti_context_id == LtiContext.id)
+        .where(LtiContext.course_id == course_id, LtiScoreOutbox.user_id.in_(user_ids))
+        .group_by(LtiScoreOutbox.user_id)
+    ).all()
+    return {uid: "pending" if waiting else "sent" for uid, waiting in rows}
+
+
 # ---------------------------------------------------------------- regrades
 
 # A regrade (a job, or the regrade command) rewrites variants' running summaries through

@@ -283,11 +283,15 @@ def test_with_the_platform_down_the_score_is_sent_once_it_is_back(client, platfo
     db.session.refresh(row)
     assert row.pending and row.attempts == 1 and "503" in (row.last_error or "")
     assert platform.scores == []
+    book = f"/courses/{linked['course'].id}/gradebook"
+    assert "waiting to be sent" in linked["teacher"].get(book).get_data(as_text=True)
     platform.down = False
     db.session.execute(sa.update(LtiScoreOutbox).values(next_attempt_at=row.changed_at))  # due now
     db.session.commit()
     assert lti_scores.send_pending() == (1, 0)
     assert [s["scoreGiven"] for s in platform.scores] == [10]
+    page = linked["teacher"].get(book).get_data(as_text=True)
+    assert "In the LMS" in page and "up to date" in page and "waiting to be sent" not in page
 
 
 def test_nrps_sync_adds_and_drops_students(app, client, platform, linked, runner):

@@ -12,8 +12,8 @@ from grader.extensions import db
 from grader.models import Course
 from grader.services import lti as lti_service
 from tests.grader.lti_platform import INSTRUCTOR, LEARNER, LmsPlatform
-from tests.grader.test_accessibility import _audit, _login
-from tests.helpers import CHROMIUM, CHROMIUM_ARGS, require_browser
+from tests.grader.test_accessibility import _audit
+from tests.helpers import CHROMIUM, CHROMIUM_ARGS, browser_login, require_browser
 
 pytestmark = pytest.mark.browser
 
@@ -71,7 +71,7 @@ def test_a_launch_in_chromium_lands_on_the_assignment_and_the_lti_pages_are_acce
         assert student.get_by_role("heading", level=1).inner_text().startswith("Homework 1")
 
         admin = browser.new_page(viewport={"width": 390, "height": 900})
-        _login(admin, base, "root@example.edu")
+        browser_login(admin, base, "root@example.edu")
         admin.goto(base + "/lti/registrations")
         _audit(axe, admin, "admin", "/lti/registrations", found, wide)
         browser.close()
