@@ -75,6 +75,19 @@ def launch(client, platform, sub, roles, **kw):
     return client.post("/lti/launch", data=fields), fields
 
 
+def learner_launch(client, platform, a, sub="s-1"):
+    """A learner's launch from the link "rl-1" to assignment ``a``, whose line item is "1"."""
+    return launch(
+        client,
+        platform,
+        sub,
+        LEARNER,
+        resource_link_id="rl-1",
+        custom={"assignment_id": str(a.id)},
+        lineitem="1",
+    )
+
+
 @pytest.fixture
 def linked(app, client, platform, make_assignment):
     """An instructor's first launch made the course; it has the 10-point assignment."""
@@ -237,15 +250,7 @@ def test_a_token_for_another_tool_or_without_state_is_refused(client, platform, 
 
 def test_a_right_answer_reaches_the_platform_as_score_given(client, platform, linked):
     a = linked["a"]
-    r, _ = launch(
-        client,
-        platform,
-        "s-1",
-        LEARNER,
-        resource_link_id="rl-1",
-        custom={"assignment_id": str(a.id)},
-        lineitem="1",
-    )
+    r, _ = learner_launch(client, platform, a)
     jobs.run_pending()
     platform.scores.clear()  # the launch's own "not started" (no scoreGiven)
     ap = a.problems[0]
@@ -263,15 +268,7 @@ def test_a_right_answer_reaches_the_platform_as_score_given(client, platform, li
 
 def test_with_the_platform_down_the_score_is_sent_once_it_is_back(client, platform, linked):
     a = linked["a"]
-    launch(
-        client,
-        platform,
-        "s-1",
-        LEARNER,
-        resource_link_id="rl-1",
-        custom={"assignment_id": str(a.id)},
-        lineitem="1",
-    )
+    learner_launch(client, platform, a)
     jobs.run_pending()
     platform.scores.clear()
     platform.down = True
@@ -432,15 +429,7 @@ def test_an_override_is_sent_and_staff_can_send_all_scores_again(client, platfor
     from grader.services.gradebook import override
 
     a = linked["a"]
-    launch(
-        client,
-        platform,
-        "s-1",
-        LEARNER,
-        resource_link_id="rl-1",
-        custom={"assignment_id": str(a.id)},
-        lineitem="1",
-    )
+    learner_launch(client, platform, a)
     jobs.run_pending()
     sam = db.session.scalar(sa.select(LtiUser).where(LtiUser.sub == "s-1")).user
     teacher = db.session.scalar(sa.select(LtiUser).where(LtiUser.sub == "t-1")).user
@@ -506,15 +495,7 @@ def test_a_rotated_platform_key_is_fetched_again(app, client, platform, linked):
 
 def test_a_dropped_student_s_lms_grade_is_left_alone(client, platform, linked):
     a = linked["a"]
-    launch(
-        client,
-        platform,
-        "s-1",
-        LEARNER,
-        resource_link_id="rl-1",
-        custom={"assignment_id": str(a.id)},
-        lineitem="1",
-    )
+    learner_launch(client, platform, a)
     sam = db.session.scalar(sa.select(LtiUser).where(LtiUser.sub == "s-1")).user
     db.session.execute(sa.delete(Enrollment).where(Enrollment.user_id == sam.id))
     db.session.commit()
@@ -532,15 +513,7 @@ def test_a_regrade_job_and_an_excusal_reach_the_platform(client, platform, linke
     from grader.services.submissions import submit
 
     a, course = linked["a"], linked["course"]
-    launch(
-        client,
-        platform,
-        "s-1",
-        LEARNER,
-        resource_link_id="rl-1",
-        custom={"assignment_id": str(a.id)},
-        lineitem="1",
-    )
+    learner_launch(client, platform, a)
     sam = db.session.scalar(sa.select(LtiUser).where(LtiUser.sub == "s-1")).user
     teacher = db.session.scalar(sa.select(LtiUser).where(LtiUser.sub == "t-1")).user
     submit(a.problems[0], sam, {"z": [-1, 5, 4], "y": [0, 5, 4.01]})
