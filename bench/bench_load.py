@@ -220,15 +220,17 @@ def stored(url: str, table: str, prefix: str) -> tuple[int, int]:
 
 
 class Server:
-    """gunicorn with 2 workers on ``target``, stopped on exit."""
+    """gunicorn with 2 workers on ``target`` (sync, or gthread with ``threads`` threads
+    each), stopped on exit."""
 
-    def __init__(self, target: str, port: int, env: dict):
+    def __init__(self, target: str, port: int, env: dict, threads: int = 1):
         self.port = port
         self.proc = subprocess.Popen(
             [
                 str(Path(sys.executable).parent / "gunicorn"),
                 "-w",
                 "2",
+                *(["--threads", str(threads)] if threads > 1 else []),
                 "-b",
                 f"127.0.0.1:{port}",
                 "--backlog",
@@ -418,7 +420,7 @@ def bench(kind: str, args, workdir: Path) -> tuple[list[list[str]], list[str]]:
         ("grader:create_app()", False, 5071),
         ("bench.bench_load:floor_app()", True, 5072),
     ):
-        with Server(target, port, env):
+        with Server(target, port, env, args.threads):
             for conns in args.connections:
                 run = f"{kind}-{'floor' if floor else 'app'}-{conns}-{time.time_ns()}"
                 r = run_wrk(port, data["loaders"], run, floor, conns, args.duration, workdir)
@@ -475,6 +477,12 @@ def main() -> None:
     parser.add_argument("--duration", type=int, default=10, help="seconds per wrk run")
     parser.add_argument("--connections", type=int, nargs="+", default=[50, 200])
     parser.add_argument(
+        "--threads",
+        type=int,
+        default=1,
+        help="threads per gunicorn worker, for the app and the floor alike (1: sync workers)",
+    )
+    parser.add_argument(
         "--out", help="where to write the tables (default bench/results/<date>-load.md)"
     )
     args = parser.parse_args()
@@ -505,7 +513,8 @@ def main() -> None:
     lines = [
         f"# Load benchmark, {date.today().isoformat()}",
         "",
-        f"`bench/bench_load.py` (`make bench-load`): gunicorn -w 2 (sync workers), wrk -t2, "
+        f"`bench/bench_load.py` (`make bench-load`): gunicorn -w 2 "
+        f"({'sync workers' if args.threads == 1 else f'gthread, {args.threads} threads each'}), wrk -t2, "
         f"{args.duration} s per run, {args.students} students each with a token and a variant, "
         "right and wrong answers alternating, a new Idempotency-Key per request; the floor "
         "parses the same JSON, compares with numpy and does one INSERT + commit on the same "

@@ -163,12 +163,16 @@ with app.app_context():
 
 
 def existing(url: str) -> tuple[int, list[int], int]:
-    """The course, assignments and teacher of a class built by an earlier run."""
+    """The course, assignments and teacher of a class built by an earlier run, its schema
+    brought up to date first (an older class lacks the newer tables the pages read)."""
+    from flask_migrate import upgrade
+
     from grader.extensions import db
     from grader.models import Course, Submission, User
 
     app = make_app(url)
     with app.app_context():
+        upgrade()
         c = db.session.scalar(sa.select(Course).where(Course.code == "BENCH"))
         teacher = db.session.scalar(
             sa.select(User).where(User.email == "bench-teacher@example.edu")
