@@ -455,12 +455,13 @@ def submit(
         if state.refusal is not None:
             raise state.refusal
         attempt, late = state.attempts_used + 1, state.late_now
-        if state.attempts_used and _same_as_previous(variant, state.attempts_used, grade, target):
-            previous = _previous(variant, state.attempts_used)
-            if previous is not None:
-                # The very same answer again (read to the same numbers): it costs no
-                # attempt and is not stored again; the student is told which attempt it is.
-                return Submitted(previous, True, ap, user, variant, standing, same=True)
+        previous = state.attempts_used and _same_previous(
+            variant, state.attempts_used, grade, target
+        )
+        if previous:
+            # The very same answer again (read to the same numbers): it costs no attempt
+            # and is not stored again; the student is told which attempt it is.
+            return Submitted(previous, True, ap, user, variant, standing, same=True)
         row = submission_row(
             variant_id=variant.id,
             assignment_problem_id=ap.id,
@@ -742,15 +743,17 @@ def normalise(parsed: dict) -> str:
     return json.dumps({k: r(v) for k, v in parsed.items()}, sort_keys=True)
 
 
-def _same_as_previous(variant: Variant, attempt: int, grade, target: Target | None) -> bool:
-    """Whether ``grade`` read the answer to the same numbers as the variant's attempt
-    number ``attempt`` (its latest): from what ``target_for`` loaded when that is the
-    attempt it saw, else from the database."""
+def _same_previous(
+    variant: Variant, attempt: int, grade, target: Target | None
+) -> Submission | None:
+    """The variant's attempt number ``attempt`` (its latest) if ``grade`` read the answer
+    to the same numbers, else None: compared with what ``target_for`` loaded when that is
+    the attempt it saw (the whole row is read only on a match), else read once here."""
     known = target.previous if target is not None and target.variant is variant else None
     if known is not None and known.attempt == attempt:
-        return known.parsed == grade.parsed
+        return db.session.get(Submission, known.id) if known.parsed == grade.parsed else None
     previous = _previous(variant, attempt)
-    return previous is not None and previous.parsed == grade.parsed
+    return previous if previous is not None and previous.parsed == grade.parsed else None
 
 
 def _previous(variant: Variant, attempt: int) -> Submission | None:
