@@ -43,22 +43,22 @@ def people(make_course, make_user, enrol):
     return course, teacher, ada, alan
 
 
-@pytest.fixture
-def quiz(people, make_assignment):
-    course = people[0]
+def timed_quiz(make_assignment, course, **settings):
+    """ "Quiz 1": three 10-point dense layers (the lecture's W, x, b), 20 minutes, 2 attempts."""
     return make_assignment(
         course,
-        [
-            ("dense_forward", WORKED, 10),
-            ("dense_forward", WORKED, 10),
-            ("dense_forward", WORKED, 10),
-        ],
+        [("dense_forward", WORKED, 10)] * 3,
         title="Quiz 1",
         mode="quiz",
         time_limit_minutes=20,
         max_attempts=2,
-        retry_penalty=0.1,
+        **settings,
     )
+
+
+@pytest.fixture
+def quiz(people, make_assignment):
+    return timed_quiz(make_assignment, people[0], retry_penalty=0.1)
 
 
 def count(model) -> int:

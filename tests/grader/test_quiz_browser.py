@@ -13,11 +13,8 @@ import sqlalchemy as sa
 from grader.extensions import db
 from grader.models import Draft, QuizStart, Submission, utcnow
 from grader.services.submissions import AUTO_KEY
+from tests.grader.test_quiz import timed_quiz
 from tests.helpers import CHROMIUM, CHROMIUM_ARGS, browser_login, require_browser
-
-WORKED = {
-    "fixed": {"W": [[1, -1], [0, 2], [3, 1]], "x": [1, 2], "b": [0, 1, -1], "activation": "relu"}
-}
 
 pytestmark = pytest.mark.browser
 
@@ -49,18 +46,7 @@ def test_a_timed_quiz_from_start_to_the_graded_draft(
 
     course = make_course("NN-Q")
     enrol(make_user(email="ada@example.edu", name="Ada Lovelace"), course)
-    quiz = make_assignment(
-        course,
-        [
-            ("dense_forward", WORKED, 10),
-            ("dense_forward", WORKED, 10),
-            ("dense_forward", WORKED, 10),
-        ],
-        title="Quiz 1",
-        mode="quiz",
-        time_limit_minutes=20,
-        max_attempts=2,
-    )
+    quiz = timed_quiz(make_assignment, course)
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": 1280, "height": 900})
